@@ -1,0 +1,104 @@
+package parquetfeed
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/cascade-research/cascade/data/dataset"
+	"github.com/cascade-research/cascade/engine"
+)
+
+// barPath holds the events still to be yielded for the current bar: the
+// remaining intra-bar path points and the bar event itself.
+type barPath struct {
+	pending [4]engine.Event
+	n, pos  int
+
+	lastIvStr string
+	lastIv    engine.Nanos
+	prevClose float64
+}
+
+// next copies the next pending event into ev.
+func (b *barPath) next(ev *engine.Event) bool {
+	if b.pos >= b.n {
+		return false
+	}
+	*ev = b.pending[b.pos]
+	b.pos++
+	return true
+}
+
+func sign(x float64) int8 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+// decodeBar validates bar row i, yields its first path point in s.ev and
+// queues the rest of the path and the bar event.
+func (s *kindSource) decodeBar(i int, ts engine.Nanos) bool {
+	c := s.cols
+	b := s.barPath
+	ivs := c[cInterval].strs[i]
+	if ivs != b.lastIvStr || b.lastIv == 0 {
+		d, err := dataset.ParseInterval(ivs)
+		if err != nil {
+			return s.rowErr(i, "interval", err.Error())
+		}
+		b.lastIvStr, b.lastIv = ivs, engine.Nanos(d/time.Nanosecond)
+	}
+	iv := b.lastIv
+	o, h, l, cl, v := c[cOpen].f64[i], c[cHigh].f64[i], c[cLow].f64[i], c[cClose].f64[i], c[cVolume].f64[i]
+	tb := c[cTakerBuy].f64[i]
+	for _, x := range []struct {
+		n string
+		v float64
+	}{{"open", o}, {"high", h}, {"low", l}, {"close", cl}} {
+		if !(x.v > 0) || math.IsInf(x.v, 0) {
+			return s.rowErr(i, x.n, fmt.Sprintf("got %v, want a finite number > 0", x.v))
+		}
+	}
+	if h < math.Max(o, cl) || l > math.Min(o, cl) {
+		return s.rowErr(i, "high/low", fmt.Sprintf("high %v and low %v do not enclose open %v and close %v", h, l, o, cl))
+	}
+	if !(v >= 0) || math.IsInf(v, 0) {
+		return s.rowErr(i, "volume", fmt.Sprintf("got %v, want a finite number >= 0", v))
+	}
+	if ts < s.lastBarEnd {
+		return s.rowErr(i, "ts", fmt.Sprintf("bar opens at %s, before the previous bar closed at %s (overlapping bars of mixed intervals?)", ts, s.lastBarEnd))
+	}
+	s.lastBarEnd = ts + iv
+
+	// Path: open, nearer extreme, other extreme, close.
+	first, second := h, l
+	if math.Abs(o-l) < math.Abs(h-o) {
+		first, second = l, h
+	}
+	pts := [4]float64{o, first, second, cl}
+	times := [4]engine.Nanos{ts, ts + iv/3, ts + 2*iv/3, ts + iv - 1}
+	q := v / 4
+	prev := b.prevClose
+	if prev == 0 {
+		prev = o
+	}
+	var evs [5]engine.Event
+	for k := 0; k < 4; k++ {
+		e := &evs[k]
+		*e = engine.Event{TS: times[k], Kind: engine.KindTrade, Price: pts[k], Qty: q, Side: sign(pts[k] - prev), Flags: engine.FlagBarPath}
+		prev = pts[k]
+	}
+	evs[3].Flags |= engine.FlagBarClose
+	evs[4] = engine.Event{TS: ts + iv, Kind: engine.KindBar, Price: cl, Open: o, High: h, Low: l, Qty: v, Value: tb,
+		Aux: float64(iv) / float64(engine.Second)}
+	b.prevClose = cl
+	s.ev = evs[0]
+	copy(b.pending[:], evs[1:])
+	b.n, b.pos = 4, 0
+	return true
+}
