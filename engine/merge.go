@@ -20,8 +20,9 @@ var ErrOutOfOrder = errors.New("events out of time order")
 // one comparison per event.
 type Merged struct {
 	srcs []Source
-	heap []int // indices into srcs whose current event is pending, a min-heap by key
-	cur  int   // index of the source whose event is current, or -1
+	keys []mergeKey // current key of each source
+	heap []int      // indices into srcs whose current event is pending, a min-heap by key
+	cur  int        // index of the source whose event is current, or -1
 	ev   *Event
 	last []Nanos
 	err  error
@@ -31,21 +32,29 @@ type Merged struct {
 // Merge returns a Source yielding the events of srcs in deterministic time
 // order. Merge takes ownership of srcs: closing the Merged closes them all.
 func Merge(srcs ...Source) *Merged {
-	m := &Merged{srcs: srcs, cur: -1, last: make([]Nanos, len(srcs))}
+	m := &Merged{srcs: srcs, cur: -1, last: make([]Nanos, len(srcs)), keys: make([]mergeKey, len(srcs))}
 	for i := range m.last {
 		m.last[i] = -1 << 63
 	}
 	return m
 }
 
+// mergeKey caches the ordering fields of a source's current event, so
+// comparisons need no interface calls.
+type mergeKey struct {
+	ts   Nanos
+	kind Kind
+	ev   *Event
+}
+
 // less compares the current events of sources a and b.
 func (m *Merged) less(a, b int) bool {
-	ea, eb := m.srcs[a].Event(), m.srcs[b].Event()
-	if ea.TS != eb.TS {
-		return ea.TS < eb.TS
+	ka, kb := &m.keys[a], &m.keys[b]
+	if ka.ts != kb.ts {
+		return ka.ts < kb.ts
 	}
-	if ea.Kind != eb.Kind {
-		return ea.Kind < eb.Kind
+	if ka.kind != kb.kind {
+		return ka.kind < kb.kind
 	}
 	return a < b
 }
@@ -99,7 +108,9 @@ func (m *Merged) advance(i int) bool {
 		}
 		return false
 	}
-	ts := s.Event().TS
+	ev := s.Event()
+	ts := ev.TS
+	m.keys[i] = mergeKey{ts, ev.Kind, ev}
 	if ts < m.last[i] {
 		if m.err == nil {
 			m.err = fmt.Errorf("source %d: %w: %s after %s", i, ErrOutOfOrder, ts, m.last[i])
@@ -131,7 +142,7 @@ func (m *Merged) Next() bool {
 			// Fast path: the same source still holds the smallest key.
 			if len(m.heap) == 0 || m.less(c, m.heap[0]) {
 				m.cur = c
-				m.ev = m.srcs[c].Event()
+				m.ev = m.keys[c].ev
 				return true
 			}
 			m.push(c)
@@ -144,7 +155,7 @@ func (m *Merged) Next() bool {
 		return false
 	}
 	m.cur = m.pop()
-	m.ev = m.srcs[m.cur].Event()
+	m.ev = m.keys[m.cur].ev
 	return true
 }
 

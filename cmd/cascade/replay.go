@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -142,6 +144,7 @@ func (a *app) replayCmd() *cobra.Command {
 	var d dataFlags
 	var asJSON bool
 	var batch int
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Replay a dataset as one time-ordered event stream and report throughput",
@@ -152,6 +155,13 @@ func (a *app) replayCmd() *cobra.Command {
 				return err
 			}
 			opt.BatchRows = batch
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			opt.Logger = a.log
 			start := time.Now()
 			feed, err := parquetfeed.Open(cmd.Context(), opt)
@@ -179,6 +189,7 @@ func (a *app) replayCmd() *cobra.Command {
 	d.register(cmd, "trades,funding,oi")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a machine-readable summary on stdout")
 	cmd.Flags().IntVar(&batch, "batch-rows", 0, "rows decoded per column per batch (default 4096)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	return cmd
 }
 
@@ -232,6 +243,19 @@ func printSummary(a *app, s replaySummary) {
 			fmt.Fprintf(w, "    %-13s %s .. %s\n", g.Kind, g.First, g.Last)
 		}
 	}
+}
+
+// startCPUProfile starts a pprof CPU profile written to path.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // peakRSS returns the process's peak resident set size in bytes.

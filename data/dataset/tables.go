@@ -134,7 +134,9 @@ type RowError struct {
 	Msg    string // what was wrong and what was expected
 }
 
-func (e *RowError) Error() string { return fmt.Sprintf("row %d, column %s: %s", e.Row, e.Column, e.Msg) }
+func (e *RowError) Error() string {
+	return fmt.Sprintf("row %d, column %s: %s", e.Row, e.Column, e.Msg)
+}
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 

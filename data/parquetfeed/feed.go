@@ -43,7 +43,7 @@ type Gap struct {
 // Feed is the merged, time-ordered replay of several kinds. It implements
 // engine.Source.
 type Feed struct {
-	*engine.Merged
+	mergeState
 	sources []*kindSource
 	series  *seriesNames
 	gaps    []Gap
@@ -71,7 +71,6 @@ func Open(ctx context.Context, opt Options) (*Feed, error) {
 	}
 	f := &Feed{series: &seriesNames{index: map[string]uint16{}}, days: map[engine.Kind]int{}}
 	seen := map[engine.Kind]bool{}
-	var srcs []engine.Source
 	for _, k := range opt.Kinds {
 		if seen[k] {
 			continue
@@ -94,10 +93,8 @@ func Open(ctx context.Context, opt Options) (*Feed, error) {
 		}
 		s := newKindSource(ctx, k, days, opt.From, opt.To, opt.BatchRows, f.series)
 		f.sources = append(f.sources, s)
-		srcs = append(srcs, s)
 		log.Debug("feed kind", "kind", k, "days", len(days))
 	}
-	f.Merged = engine.Merge(srcs...)
 	return f, nil
 }
 

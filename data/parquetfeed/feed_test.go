@@ -320,6 +320,7 @@ func TestCancel(t *testing.T) {
 	root := t.TempDir()
 	writeDS(t, root, trades(day0, engine.Second, 50000, 1))
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	f, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: root, Exchange: "x", Symbol: "S", From: day0, To: day0 + engine.Day, Kinds: []engine.Kind{engine.KindTrade}})
 	if err != nil {
 		t.Fatal(err)

@@ -71,7 +71,8 @@ type kindSource struct {
 	rgLeft  int64 // rows left in the current row group
 	rowBase int64 // file row index of buf[0]
 	cols    []*column
-	n, pos  int // rows in the decoded batch, next row to yield
+	rows    int // rows decoded in the current batch
+	pos, n  int // next row to yield and end of the rows to yield
 
 	ev      engine.Event
 	lastTS  engine.Nanos
@@ -82,7 +83,6 @@ type kindSource struct {
 	done    bool
 	stats   Stats
 	series  *seriesNames
-	lastBarEnd engine.Nanos
 	barPath *barPath
 }
 
@@ -223,159 +223,201 @@ func tsStats(md *metadata.RowGroupMetaData, ts *column) (lo, hi engine.Nanos, ok
 	return engine.Nanos(is.Min() * ts.tsScale), engine.Nanos(is.Max() * ts.tsScale), true
 }
 
-// fill decodes the next batch; false at the end of the data.
+// fill decodes and validates the next batch and clips it to [from, to);
+// false at the end of the data (or on error: then s.err is set).
 func (s *kindSource) fill() bool {
 	if err := s.ctx.Err(); err != nil {
 		return s.fail(fmt.Errorf("replay %s: %w", s.kind, err))
 	}
-	for s.rgLeft == 0 {
-		s.rowBase += int64(s.n)
-		s.n = 0
-		if !s.nextRowGroup() {
-			return false
+	for {
+		s.rowBase += int64(s.rows)
+		s.rows = 0
+		for s.rgLeft == 0 {
+			if !s.nextRowGroup() {
+				return false
+			}
+		}
+		n := int(min(int64(s.batch), s.rgLeft))
+		for _, c := range s.cols {
+			if err := c.read(n); err != nil {
+				return s.fail(fmt.Errorf("%s: rows %d..%d: %w", s.path, s.rowBase, s.rowBase+int64(n), err))
+			}
+		}
+		s.rgLeft -= int64(n)
+		s.rows = n
+		s.stats.Rows += int64(n)
+		ts := s.cols[cTS].i64[:n]
+		if sc := s.cols[cTS].tsScale; sc != 1 {
+			for i := range ts {
+				ts[i] *= sc
+			}
+		}
+		// Time order, within the batch and against the previous batch.
+		last := int64(s.lastTS)
+		for i, t := range ts {
+			if t < last {
+				return s.rowErr(i, "ts", fmt.Sprintf("%s is before the previous row's %s; rows must be in time order", engine.Nanos(t), engine.Nanos(last)))
+			}
+			last = t
+		}
+		s.lastTS = engine.Nanos(last)
+		// Clip to the range: rows are sorted, so search the ends.
+		lo, hi := 0, n
+		for lo < n && engine.Nanos(ts[lo]) < s.from {
+			lo++
+		}
+		for hi > lo && engine.Nanos(ts[hi-1]) >= s.to {
+			hi--
+		}
+		if hi < n {
+			s.done = true // everything after is at or past the end
+		}
+		if lo < hi {
+			if err := s.validate(lo, hi); err != nil {
+				return s.fail(err)
+			}
+		}
+		s.pos, s.n = lo, hi
+		if lo < hi || s.done {
+			return lo < hi
 		}
 	}
-	s.rowBase += int64(s.n)
-	n := int(min(int64(s.batch), s.rgLeft))
-	for _, c := range s.cols {
-		if err := c.read(n); err != nil {
-			return s.fail(fmt.Errorf("%s: rows %d..%d: %w", s.path, s.rowBase, s.rowBase+int64(n), err))
-		}
-	}
-	// Convert ts to Nanos in place.
-	ts := s.cols[cTS]
-	if sc := ts.tsScale; sc != 1 {
-		v := ts.i64[:n]
-		for i := range v {
-			v[i] *= sc
-		}
-	}
-	s.rgLeft -= int64(n)
-	s.n, s.pos = n, 0
-	s.stats.Rows += int64(n)
-	return true
 }
 
 // Next advances to the next event in [from, to).
 func (s *kindSource) Next() bool {
-	if s.done {
-		return false
-	}
 	if s.barPath != nil && s.barPath.next(&s.ev) {
 		s.stats.Events++
 		return true
 	}
-	for {
-		if s.pos >= s.n && !s.fill() {
+	if s.pos >= s.n {
+		if s.done || !s.fill() {
 			return false
 		}
-		i := s.pos
-		s.pos++
-		ts := engine.Nanos(s.cols[cTS].i64[i])
-		if ts < s.lastTS {
-			return s.rowErr(i, "ts", fmt.Sprintf("%s is before the previous row's %s; rows must be in time order", ts, s.lastTS))
+	}
+	i := s.pos
+	s.pos++
+	s.emit(i)
+	s.stats.Events++
+	return true
+}
+
+// emit fills s.ev from validated row i of the current batch.
+func (s *kindSource) emit(i int) {
+	ev := &s.ev
+	c := s.cols
+	ev.TS = engine.Nanos(c[cTS].i64[i])
+	switch s.kind {
+	case engine.KindTrade:
+		ev.Price, ev.Qty, ev.Side = c[cPrice].f64[i], c[cQty].f64[i], int8(c[cSide].i32[i])
+		if s.hasID {
+			ev.ID = c[cID].i64[i]
 		}
-		s.lastTS = ts
-		if ts < s.from {
-			continue
-		}
-		if ts >= s.to {
-			s.done = true
-			return false
-		}
-		if !s.decode(i, ts) {
-			if s.done {
-				return false
-			}
-			continue
-		}
-		s.stats.Events++
-		return true
+	case engine.KindBar:
+		s.emitBar(i)
+	case engine.KindFunding:
+		ev.Value, ev.Aux, ev.Price = c[cRate].f64[i], c[cIntervalHours].f64[i], c[cMark].f64[i]
+	case engine.KindOI:
+		ev.Qty, ev.Value = c[cOI].f64[i], c[cOIValue].f64[i]
+	case engine.KindLiquidation:
+		side, _ := dataset.ParseSide(c[cLiqSide].strs[i])
+		ev.Side, ev.Price, ev.Value = side, c[cLiqPrice].f64[i], c[cNotional].f64[i]
+	case engine.KindSeries:
+		ev.Series, ev.Value = s.series.id(c[cName].strs[i]), c[cValue].f64[i]
 	}
 }
 
-// decode fills s.ev from row i; false if the row yields no event (or
-// failed: then s.done is set).
-func (s *kindSource) decode(i int, ts engine.Nanos) bool {
-	ev := &s.ev
-	ev.TS = ts
+func badPositive(x float64) bool { return !(x > 0) || math.IsInf(x, 1) }
+
+func badOptPositive(x float64) bool { return !math.IsNaN(x) && badPositive(x) }
+
+func badNonNeg(x float64) bool { return !(x >= 0) || math.IsInf(x, 1) }
+
+func badOptNonNeg(x float64) bool { return !math.IsNaN(x) && badNonNeg(x) }
+
+// validate checks rows [lo, hi) of the current batch and returns an error
+// naming the file, row and column of the first bad value.
+func (s *kindSource) validate(lo, hi int) error {
 	c := s.cols
+	bad := func(i int, col, msg string) error {
+		return fmt.Errorf("%s: row %d, column %s: %s", s.path, s.rowBase+int64(i), col, msg)
+	}
 	switch s.kind {
 	case engine.KindTrade:
-		p, q, side := c[cPrice].f64[i], c[cQty].f64[i], c[cSide].i32[i]
-		if !(p > 0) || math.IsInf(p, 0) {
-			return s.rowErr(i, "price", fmt.Sprintf("got %v, want a finite number > 0", p))
-		}
-		if !(q > 0) || math.IsInf(q, 0) {
-			return s.rowErr(i, "qty", fmt.Sprintf("got %v, want a finite number > 0", q))
-		}
-		if side != 1 && side != -1 {
-			return s.rowErr(i, "side", fmt.Sprintf("got %d, want +1 (taker buy) or -1 (taker sell)", side))
-		}
-		ev.Price, ev.Qty, ev.Side = p, q, int8(side)
-		if s.hasID {
-			id := c[cID].i64[i]
-			if s.haveID && id <= s.lastID {
-				return s.rowErr(i, "trade_id", fmt.Sprintf("id %d after %d: duplicate or out-of-order trade id", id, s.lastID))
+		price, qty, side := c[cPrice].f64, c[cQty].f64, c[cSide].i32
+		for i := lo; i < hi; i++ {
+			if badPositive(price[i]) {
+				return bad(i, "price", fmt.Sprintf("got %v, want a finite number > 0", price[i]))
 			}
-			s.lastID, s.haveID = id, true
-			ev.ID = id
+			if badPositive(qty[i]) {
+				return bad(i, "qty", fmt.Sprintf("got %v, want a finite number > 0", qty[i]))
+			}
+			if side[i] != 1 && side[i] != -1 {
+				return bad(i, "side", fmt.Sprintf("got %d, want +1 (taker buy) or -1 (taker sell)", side[i]))
+			}
 		}
-		return true
+		if s.hasID {
+			ids := c[cID].i64
+			for i := lo; i < hi; i++ {
+				if s.haveID && ids[i] <= s.lastID {
+					return bad(i, "trade_id", fmt.Sprintf("id %d after %d: duplicate or out-of-order trade id", ids[i], s.lastID))
+				}
+				s.lastID, s.haveID = ids[i], true
+			}
+		}
 	case engine.KindBar:
-		return s.decodeBar(i, ts)
+		return s.validateBars(lo, hi, bad)
 	case engine.KindFunding:
-		r, h, m := c[cRate].f64[i], c[cIntervalHours].f64[i], c[cMark].f64[i]
-		if math.IsNaN(r) || math.IsInf(r, 0) || math.Abs(r) > 0.5 {
-			return s.rowErr(i, "rate", fmt.Sprintf("got %v, want a finite fraction per interval (0.0001 = 0.01%%)", r))
+		for i := lo; i < hi; i++ {
+			r, h, m := c[cRate].f64[i], c[cIntervalHours].f64[i], c[cMark].f64[i]
+			if math.IsNaN(r) || math.IsInf(r, 0) || math.Abs(r) > 0.5 {
+				return bad(i, "rate", fmt.Sprintf("got %v, want a finite fraction per interval (0.0001 = 0.01%%)", r))
+			}
+			if badPositive(h) {
+				return bad(i, "interval_hours", fmt.Sprintf("got %v, want a number > 0", h))
+			}
+			if badOptPositive(m) {
+				return bad(i, "mark_price", fmt.Sprintf("got %v, want a finite number > 0 or null", m))
+			}
 		}
-		if !(h > 0) || math.IsInf(h, 0) {
-			return s.rowErr(i, "interval_hours", fmt.Sprintf("got %v, want a number > 0", h))
-		}
-		if !math.IsNaN(m) && (!(m > 0) || math.IsInf(m, 0)) {
-			return s.rowErr(i, "mark_price", fmt.Sprintf("got %v, want a finite number > 0 or null", m))
-		}
-		ev.Value, ev.Aux, ev.Price = r, h, m
-		return true
 	case engine.KindOI:
-		oi, v := c[cOI].f64[i], c[cOIValue].f64[i]
-		if oi < 0 || math.IsInf(oi, 0) {
-			return s.rowErr(i, "oi", fmt.Sprintf("got %v, want a finite number >= 0 or null", oi))
+		for i := lo; i < hi; i++ {
+			oi, v := c[cOI].f64[i], c[cOIValue].f64[i]
+			if badOptNonNeg(oi) {
+				return bad(i, "oi", fmt.Sprintf("got %v, want a finite number >= 0 or null", oi))
+			}
+			if badOptNonNeg(v) {
+				return bad(i, "oi_value", fmt.Sprintf("got %v, want a finite number >= 0 or null", v))
+			}
+			if math.IsNaN(oi) && math.IsNaN(v) {
+				return bad(i, "oi", "both oi and oi_value are null; want at least one")
+			}
 		}
-		if v < 0 || math.IsInf(v, 0) {
-			return s.rowErr(i, "oi_value", fmt.Sprintf("got %v, want a finite number >= 0 or null", v))
-		}
-		if math.IsNaN(oi) && math.IsNaN(v) {
-			return s.rowErr(i, "oi", "both oi and oi_value are null; want at least one")
-		}
-		ev.Qty, ev.Value = oi, v
-		return true
 	case engine.KindLiquidation:
-		side, ok := dataset.ParseSide(c[cLiqSide].strs[i])
-		if !ok {
-			return s.rowErr(i, "side", fmt.Sprintf("got %q, want long or short", c[cLiqSide].strs[i]))
+		for i := lo; i < hi; i++ {
+			if _, ok := dataset.ParseSide(c[cLiqSide].strs[i]); !ok {
+				return bad(i, "side", fmt.Sprintf("got %q, want long or short", c[cLiqSide].strs[i]))
+			}
+			if p := c[cLiqPrice].f64[i]; badOptPositive(p) {
+				return bad(i, "price", fmt.Sprintf("got %v, want a finite number > 0 or null", p))
+			}
+			if n := c[cNotional].f64[i]; badNonNeg(n) {
+				return bad(i, "notional", fmt.Sprintf("got %v, want a finite number >= 0", n))
+			}
 		}
-		p, n := c[cLiqPrice].f64[i], c[cNotional].f64[i]
-		if !math.IsNaN(p) && (!(p > 0) || math.IsInf(p, 0)) {
-			return s.rowErr(i, "price", fmt.Sprintf("got %v, want a finite number > 0 or null", p))
-		}
-		if !(n >= 0) || math.IsInf(n, 0) {
-			return s.rowErr(i, "notional", fmt.Sprintf("got %v, want a finite number >= 0", n))
-		}
-		ev.Side, ev.Price, ev.Value = side, p, n
-		return true
 	case engine.KindSeries:
-		name, v := c[cName].strs[i], c[cValue].f64[i]
-		if name == "" {
-			return s.rowErr(i, "name", "empty series name")
+		for i := lo; i < hi; i++ {
+			if c[cName].strs[i] == "" {
+				return bad(i, "name", "empty series name")
+			}
+			if v := c[cValue].f64[i]; math.IsNaN(v) || math.IsInf(v, 0) {
+				return bad(i, "value", fmt.Sprintf("got %v, want a finite number", v))
+			}
 		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return s.rowErr(i, "value", fmt.Sprintf("got %v, want a finite number", v))
-		}
-		ev.Series, ev.Value = s.series.id(name), v
-		return true
+	default:
+		return errors.New("unknown kind")
 	}
-	return s.fail(errors.New("unknown kind"))
+	return nil
 }
 
 // Event returns the current event.
