@@ -1,0 +1,148 @@
+package scenarios
+
+import (
+	"time"
+)
+
+// Scenario is a validated, normalised experiment description. Treat it as
+// immutable: Load returns a fresh value and nothing downstream modifies it.
+type Scenario struct {
+	Name        string        `json:"name"`
+	Description string        `json:"-"`
+	Seed        uint64        `json:"seed"`
+	Data        Data          `json:"data"`
+	Simulator   Simulator     `json:"simulator"`
+	Hypotheses  []Hypothesis  `json:"hypotheses"`
+	Strategies  []Strategy    `json:"strategies"`
+	Stats       Stats         `json:"stats"`
+	Results     Results       `json:"-"`
+	Source      string        `json:"-"` // file it was loaded from
+	Overrides   []Override    `json:"-"` // env and --set overrides applied
+	Hash        string        `json:"-"` // hex SHA-256 of the normalised scenario
+	Normalised  []byte        `json:"-"` // canonical JSON the hash is computed over
+	Loaded      time.Duration `json:"-"`
+}
+
+// Data selects the dataset slice a scenario replays.
+type Data struct {
+	Root     string    `json:"root"`
+	Exchange string    `json:"exchange"`
+	Symbol   string    `json:"symbol"`
+	Start    time.Time `json:"start"` // first UTC day
+	End      time.Time `json:"end"`   // last UTC day, inclusive
+	Kinds    []string  `json:"kinds"`
+}
+
+// Bracket is one maintenance-margin tier: notional floor and cap (quote),
+// maximum leverage and maintenance-margin rate.
+type Bracket struct {
+	Floor       float64 `json:"floor"`
+	Cap         float64 `json:"cap"`
+	MaxLeverage float64 `json:"max_leverage"`
+	MMR         float64 `json:"mmr"`
+}
+
+// Impact configures the price-impact model of forced orders.
+type Impact struct {
+	Model       string        `json:"model"`       // "sqrt"
+	Coefficient float64       `json:"coefficient"` // dimensionless Y in ΔP/P = Y·σ·sqrt(Q/V)
+	Window      time.Duration `json:"window"`      // volume and volatility calibration window
+}
+
+// Simulator configures the market-wide liquidation simulator.
+type Simulator struct {
+	Enabled          bool          `json:"enabled"`
+	PriceBin         float64       `json:"price_bin"` // cohort entry-price bin width, fraction of price
+	Leverage         []float64     `json:"leverage"`  // leverage buckets
+	AggressorWeights []float64     `json:"aggressor_weights"`
+	PassiveWeights   []float64     `json:"passive_weights"`
+	Outflow          string        `json:"outflow"`         // proportional | losers_first | oldest_first
+	BracketTable     string        `json:"bracket_table"`   // name of a built-in table, or "custom"
+	Brackets         []Bracket     `json:"brackets"`        // the table in force (filled from BracketTable)
+	Funding          bool          `json:"funding"`         // funding erodes margin
+	InflowInterval   time.Duration `json:"inflow_interval"` // OI aggregation step
+	Impact           Impact        `json:"impact"`
+	CascadeGap       time.Duration `json:"cascade_gap"` // liquidations closer than this join one episode
+}
+
+// Param is one parameter of a hypothesis or strategy: a single value or a
+// grid of values (normalised: float64, int64, time.Duration, bool, string).
+type Param struct {
+	Name   string `json:"name"`
+	Values []any  `json:"values"`
+}
+
+// Hypothesis is one hypothesis family to evaluate, with its parameter grid.
+type Hypothesis struct {
+	Name     string          `json:"name"`
+	Params   []Param         `json:"params"` // sorted by name, every parameter present
+	Horizons []time.Duration `json:"horizons"`
+	Cooldown time.Duration   `json:"cooldown"`
+	Target   float64         `json:"target"` // "target before stop": +target ...
+	Stop     float64         `json:"stop"`   // ... before -stop (fractions)
+	Side     int             `json:"side"`   // expected direction: +1 up, -1 down
+}
+
+// Strategy is one strategy to trade, with its parameter grid.
+type Strategy struct {
+	Name   string  `json:"name"`
+	Params []Param `json:"params"`
+}
+
+// Stats configures the statistics.
+type Stats struct {
+	Bootstrap   int           `json:"bootstrap"`    // bootstrap draws
+	BlockLength time.Duration `json:"block_length"` // mean block length of the stationary bootstrap
+	Alpha       float64       `json:"alpha"`
+	Split       float64       `json:"split"` // in-sample share of the time range (0 < split <= 1)
+	WalkForward bool          `json:"walk_forward"`
+	Baseline    string        `json:"baseline"` // all | matched
+}
+
+// Results configures where results go.
+type Results struct {
+	DB             string        `json:"db"`
+	EquityInterval time.Duration `json:"equity_interval"`
+}
+
+// Override records one configuration override applied on load.
+type Override struct {
+	Source string `json:"source"` // "env" or "--set"
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+}
+
+// Variants returns the number of parameter combinations of h.
+func (h Hypothesis) Variants() int { return gridSize(h.Params) }
+
+// Variants returns the number of parameter combinations of s.
+func (s Strategy) Variants() int { return gridSize(s.Params) }
+
+func gridSize(ps []Param) int {
+	n := 1
+	for _, p := range ps {
+		n *= len(p.Values)
+	}
+	return n
+}
+
+// Grid expands a parameter grid into its combinations, in a fixed order
+// (the last parameter varies fastest).
+func Grid(ps []Param) []map[string]any {
+	out := []map[string]any{{}}
+	for _, p := range ps {
+		var next []map[string]any
+		for _, m := range out {
+			for _, v := range p.Values {
+				c := make(map[string]any, len(m)+1)
+				for k, x := range m {
+					c[k] = x
+				}
+				c[p.Name] = v
+				next = append(next, c)
+			}
+		}
+		out = next
+	}
+	return out
+}
