@@ -1,0 +1,376 @@
+package duckdbsink
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	duckdb "github.com/marcboeker/go-duckdb/v2"
+
+	"github.com/cascade-research/cascade/results"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// ErrLocked reports that another process holds the database file.
+var ErrLocked = errors.New("database is locked by another process")
+
+// Options tunes Open.
+type Options struct {
+	// ReadOnly opens the database for queries only (no migrations).
+	ReadOnly bool
+	// LockTimeout is how long Open retries while another process holds
+	// the file (default 30 s; 0 keeps the default, negative means no retry).
+	LockTimeout time.Duration
+	Logger      *slog.Logger
+	// BeforeCommit, if set, is called inside CommitRun after every row has
+	// been appended and before COMMIT (tests use it to kill the process at
+	// the worst moment).
+	BeforeCommit func()
+}
+
+// Store is an open results database.
+type Store struct {
+	path string
+	db   *sql.DB
+	conn *duckdb.Connector
+	log  *slog.Logger
+	ro   bool
+	opt  Options
+}
+
+var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
+
+// isLock reports whether err is DuckDB's file-lock conflict.
+func isLock(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
+}
+
+// lockError turns DuckDB's lock conflict into a plain explanation.
+func lockError(path string, err error, waited time.Duration) error {
+	who := "another process"
+	if m := lockPID.FindStringSubmatch(err.Error()); m != nil {
+		who = "process " + m[1]
+		if pid, _ := strconv.Atoi(m[1]); pid > 0 {
+			if b, rerr := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); rerr == nil {
+				who += " (" + strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " ")) + ")"
+			}
+		}
+	}
+	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while committing a run, so retry shortly (or raise --lock-timeout)",
+		ErrLocked, path, who, waited.Round(time.Millisecond))
+}
+
+// Open opens (creating if needed, unless read-only) the database at path
+// and brings its schema up to date.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	timeout := opt.LockTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open results %s: %w", path, err)
+		}
+	} else if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("open results %s: %w", path, err)
+		}
+	}
+	dsn := path
+	if opt.ReadOnly {
+		dsn += "?access_mode=read_only"
+	}
+	start := time.Now()
+	delay := 20 * time.Millisecond
+	for {
+		c, err := duckdb.NewConnector(dsn, nil)
+		if err == nil {
+			s := &Store{path: path, conn: c, db: sql.OpenDB(c), log: log, ro: opt.ReadOnly, opt: opt}
+			s.db.SetMaxOpenConns(1)
+			if !opt.ReadOnly {
+				if err := s.migrate(ctx); err != nil {
+					s.Close()
+					return nil, err
+				}
+				if err := s.reapDead(ctx); err != nil {
+					s.Close()
+					return nil, err
+				}
+			}
+			return s, nil
+		}
+		if !isLock(err) {
+			return nil, fmt.Errorf("open results %s: %w", path, err)
+		}
+		waited := time.Since(start)
+		if timeout < 0 || waited >= timeout {
+			return nil, lockError(path, err, waited)
+		}
+		log.Info("results file locked; waiting", "path", path, "waited", waited)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("open results %s: %w", path, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, time.Second)
+	}
+}
+
+// DB returns the underlying database handle (one connection).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Path returns the database file path.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the database file.
+func (s *Store) Close() error {
+	return errors.Join(s.db.Close(), s.conn.Close())
+}
+
+// SchemaVersion is the schema version this binary writes.
+func SchemaVersion() int {
+	ms, _ := migrations()
+	return len(ms)
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	ents, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(ents)
+	var out []migration
+	for i, e := range ents {
+		b, err := migrationFS.ReadFile(e)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Base(e)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil || v != i+1 {
+			return nil, fmt.Errorf("migration %s: want number %04d", base, i+1)
+		}
+		out = append(out, migration{v, base, string(b)})
+	}
+	return out, nil
+}
+
+// migrate applies pending migrations, each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	var cur int
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&cur); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	if cur > len(ms) {
+		return fmt.Errorf("results %s has schema version %d, newer than this cascade's %d: upgrade cascade", s.path, cur, len(ms))
+	}
+	for _, m := range ms[cur:] {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s to %s: %w", s.path, m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (?, ?, ?)", m.version, m.name, time.Now().UTC()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", s.path, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", s.path, err)
+		}
+		s.log.Info("applied migration", "db", s.path, "migration", m.name)
+	}
+	return nil
+}
+
+// reapDead marks running runs of this host whose process no longer exists
+// as failed: they were killed before they could record their end.
+func (s *Store) reapDead(ctx context.Context) error {
+	host, _ := os.Hostname()
+	rows, err := s.db.QueryContext(ctx, "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", host)
+	if err != nil {
+		return fmt.Errorf("check running runs: %w", err)
+	}
+	var dead []string
+	for rows.Next() {
+		var id string
+		var pid int
+		if err := rows.Scan(&id, &pid); err != nil {
+			rows.Close()
+			return err
+		}
+		if !alive(pid) {
+			dead = append(dead, fmt.Sprintf("%s\x00%d", id, pid))
+		}
+	}
+	rows.Close()
+	for _, d := range dead {
+		id, pid, _ := strings.Cut(d, "\x00")
+		_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ? AND status = 'running'`,
+			time.Now().UTC(), "process "+pid+" ended without finishing the run (killed or crashed); no result rows were committed", id)
+		if err != nil {
+			return fmt.Errorf("mark dead run %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func alive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// BeginRun inserts the run's row with status running.
+func (s *Store) BeginRun(ctx context.Context, r *results.Run) error {
+	host, _ := os.Hostname()
+	r.Status, r.PID, r.Host = results.StatusRunning, os.Getpid(), host
+	_, err := s.db.ExecContext(ctx, `INSERT INTO runs (run_id, scenario, scenario_hash, scenario_json, data_fingerprint, code_version, seed,
+		data_from, data_to, started_at, status, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Scenario, r.ScenarioHash, r.ScenarioJSON, nullStr(r.DataFingerprint), r.CodeVersion, r.Seed,
+		nullTime(r.DataFrom), nullTime(r.DataTo), r.Started.UTC(), string(r.Status), r.PID, r.Host)
+	if err != nil {
+		return fmt.Errorf("record run start in %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// EndRun records a run that ended without results (failed or cancelled).
+func (s *Store) EndRun(ctx context.Context, r *results.Run) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = ?, error = ?, events = ? WHERE run_id = ?`,
+		string(r.Status), r.Finished.UTC(), nullStr(r.Error), r.Events, r.ID)
+	if err != nil {
+		return fmt.Errorf("record run end in %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// CommitRun appends the run's tables and marks it completed, all in one
+// transaction: either every row becomes visible with the completed status,
+// or nothing does.
+func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.Table) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("commit run %s: %w", r.ID, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("commit run %s: %w", r.ID, err)
+	}
+	defer func() {
+		if err != nil {
+			if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+			}
+		}
+	}()
+	for _, t := range tables {
+		if err := appendTable(ctx, conn, r.ID, t); err != nil {
+			return fmt.Errorf("commit run %s: %w", r.ID, err)
+		}
+	}
+	res, err := conn.ExecContext(ctx, `UPDATE runs SET status = 'completed', finished_at = ?, digest = ?, events = ?, data_quality = ?, error = NULL
+		WHERE run_id = ? AND status = 'running'`, r.Finished.UTC(), r.Digest, r.Events, nullStr(r.DataQuality), r.ID)
+	if err != nil {
+		return fmt.Errorf("commit run %s: %w", r.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("commit run %s: no running row for it in %s", r.ID, s.path)
+	}
+	if s.opt.BeforeCommit != nil {
+		s.opt.BeforeCommit()
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit run %s: %w", r.ID, err)
+	}
+	r.Status = results.StatusCompleted
+	return nil
+}
+
+// appendTable appends t's rows (with run_id first) through the Appender on
+// the transaction's connection.
+func appendTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
+	n, err := t.Rows()
+	if err != nil {
+		return err
+	}
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", t.Name)
+		if err != nil {
+			return fmt.Errorf("appender for %s: %w", t.Name, err)
+		}
+		row := make([]driver.Value, len(t.Cols)+1)
+		row[0] = runID
+		for i := 0; i < n; i++ {
+			for j := range t.Cols {
+				row[j+1] = t.Cols[j].Value(i)
+			}
+			if err := app.AppendRow(row...); err != nil {
+				app.Close()
+				return fmt.Errorf("append %s row %d: %w", t.Name, i, err)
+			}
+			if i&0xffff == 0 && ctx.Err() != nil {
+				app.Close()
+				return ctx.Err()
+			}
+		}
+		if err := app.Close(); err != nil {
+			return fmt.Errorf("flush %s: %w", t.Name, err)
+		}
+		return nil
+	})
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
