@@ -11,13 +11,17 @@ help: ## list targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
 build: ## build the cascade binary into bin/
-	$(GO) build -o $(BIN) ./cmd/cascade
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/cascade
 
 .PHONY: demo
-demo: build ## generate a synthetic market and replay it (the main job on built-in data)
+demo: build ## generate a synthetic market, replay it and run scenarios/demo.yaml into results/demo.duckdb
 	$(BIN) gen --out $(DEMO_DATA) --start 2024-01-01 --end 2024-03-31 --scale 0.05 --seed 7
-	$(BIN) replay --data $(DEMO_DATA) --exchange synth --symbol BTCUSDT --kinds trades,funding,oi,bars
+	$(BIN) replay --data $(DEMO_DATA) --exchange synth --symbol BTCUSDT --kinds trades,funding,oi
+	$(BIN) run scenarios/demo.yaml
+	$(BIN) sql --db results/demo.duckdb "select run_id, scenario, status, events, left(digest, 16) as digest from runs order by started_at"
 
 .PHONY: test
 test: ## run all tests (unit, golden, fuzz seeds, end-to-end)
@@ -33,9 +37,10 @@ testnocgo: ## engine and data packages build and pass without cgo
 	CGO_ENABLED=0 $(GO) test -count=1 ./engine/... ./data/...
 
 .PHONY: bench
-bench: ## benchmarks: replay vs DuckDB scan ratio, peak RSS 1 vs 12 months, merge, generator
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./bench/
-	$(GO) test -run '^$$' -bench . -count 1 ./engine/ ./data/...
+bench: ## benchmarks, reported as ratios against baselines measured in the same run
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 1 ./bench/
+	$(GO) test -run '^$$' -bench . -benchtime 2x -count 1 ./results/duckdbsink/
+	$(GO) test -run '^$$' -bench . -count 1 ./engine/... ./data/...
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for 30 s
@@ -51,5 +56,5 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: clean
-clean: ## remove built binaries and demo data
-	rm -rf bin $(DEMO_DATA)
+clean: ## remove built binaries, demo data and demo results
+	rm -rf bin $(DEMO_DATA) results/demo.duckdb results/demo.duckdb.wal

@@ -127,6 +127,9 @@ func WriteFile(path string, t Table, rowGroupRows int) (err error) {
 			return fmt.Errorf("write %s: sync: %w", path, serr)
 		}
 	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
