@@ -284,3 +284,40 @@ func TestE2ELockedDatabase(t *testing.T) {
 		t.Fatalf("query while locked: exit %d, stderr %q; want exit 1 naming %q", r.code, r.stderr, want)
 	}
 }
+
+func TestE2ECtrlCCancels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := workspace(t)
+	mustRun(t, dir, "run", "s.yaml")
+	cmd := exec.Command(cascadeBin(t), "run", "s.yaml")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CASCADE_TEST_HOLD_COMPUTE=60s")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	var rest strings.Builder
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "test hold at compute") {
+			break
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1; stderr %s", err, rest.String())
+	}
+	rows := runsOf(t, dir)
+	if len(rows) != 2 || rows[1].Status != "cancelled" {
+		t.Fatalf("runs after Ctrl-C: %+v", rows)
+	}
+	if got := count(t, dir, "select count(*) from market_daily where run_id = '"+rows[1].RunID+"'"); got != "count_star()\n0" {
+		t.Fatalf("cancelled run has rows: %q", got)
+	}
+}

@@ -51,14 +51,18 @@ func codeVersion() string {
 // testHold returns a function that pauses for the duration in
 // CASCADE_TEST_HOLD_<STAGE> (e.g. CASCADE_TEST_HOLD_COMMIT=30s), or nil. The
 // end-to-end tests use it to SIGKILL a run at a chosen stage.
-func testHold(stage string) func() {
+// The hold ends early when ctx is cancelled.
+func testHold(ctx context.Context, stage string) func() {
 	d, err := time.ParseDuration(os.Getenv("CASCADE_TEST_HOLD_" + strings.ToUpper(stage)))
 	if err != nil || d <= 0 {
 		return nil
 	}
 	return func() {
 		fmt.Fprintf(os.Stderr, "cascade: test hold at %s for %s\n", stage, d)
-		time.Sleep(d)
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
 	}
 }
 
@@ -168,7 +172,7 @@ func (a *app) runScenario(ctx context.Context, s *scenarios.Scenario, db string,
 		return nil, err
 	}
 
-	if hold := testHold("compute"); hold != nil {
+	if hold := testHold(ctx, "compute"); hold != nil {
 		hold()
 	}
 	tables, events, runErr := a.compute(ctx, s, kinds, from, to)
@@ -182,7 +186,7 @@ func (a *app) runScenario(ctx context.Context, s *scenarios.Scenario, db string,
 	// context for the bookkeeping.
 	bg, cancel := context.WithTimeout(context.Background(), lockTimeout+30*time.Second)
 	defer cancel()
-	store, err = duckdbsink.Open(bg, db, duckdbsink.Options{LockTimeout: lockTimeout, Logger: a.log, BeforeCommit: testHold("commit")})
+	store, err = duckdbsink.Open(bg, db, duckdbsink.Options{LockTimeout: lockTimeout, Logger: a.log, BeforeCommit: testHold(ctx, "commit")})
 	if err != nil {
 		return sum, errors.Join(runErr, err)
 	}
