@@ -12,16 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/cascade-research/cascade/data/dataset"
-	"github.com/cascade-research/cascade/data/parquetfeed"
 	"github.com/cascade-research/cascade/engine"
+	"github.com/cascade-research/cascade/pipeline"
 	"github.com/cascade-research/cascade/results"
-	"github.com/cascade-research/cascade/results/duckdbsink"
 	"github.com/cascade-research/cascade/scenarios"
 	"github.com/cascade-research/cascade/strategies"
 )
@@ -136,111 +133,40 @@ Exit codes: 0 success, 1 the run failed, 2 bad usage or a bad scenario.`,
 // runScenario runs s and records it in db. It returns a summary even when
 // the run fails after it was recorded.
 func (a *app) runScenario(ctx context.Context, s *scenarios.Scenario, db string, lockTimeout time.Duration) (*runSummary, error) {
-	for _, h := range s.Hypotheses {
-		return nil, fmt.Errorf("hypothesis %s is defined and validated but not implemented in this version; remove it from %s to run the rest", h.Name, s.Source)
-	}
-	for _, st := range s.Strategies {
-		return nil, fmt.Errorf("strategy %s is not implemented in this version", st.Name)
-	}
-	kinds := make([]engine.Kind, 0, len(s.Data.Kinds))
-	for _, k := range s.Data.Kinds {
-		kind, _ := engine.ParseKind(k) // validated on load
-		kinds = append(kinds, kind)
-	}
-	from, to := engine.FromTime(s.Data.Start), engine.FromTime(s.Data.End)+engine.Day
-	fp, nfiles, err := dataset.Fingerprint(s.Data.Root, s.Data.Exchange, s.Data.Symbol, kinds, from, to)
+	job, err := pipeline.Prepare(s, codeVersion())
 	if err != nil {
 		return nil, err
 	}
-	a.log.Info("data fingerprint", "files", nfiles, "fingerprint", fp)
-	id, err := uuid.NewV7()
-	if err != nil {
-		return nil, err
-	}
-	run := &results.Run{ID: id.String(), Scenario: s.Name, ScenarioHash: s.Hash, ScenarioJSON: s.JSON(), DataFingerprint: fp,
-		CodeVersion: codeVersion(), Seed: s.Seed, DataFrom: s.Data.Start, DataTo: s.Data.End.Add(24 * time.Hour), Started: time.Now().UTC()}
-	sum := &runSummary{RunID: run.ID, Scenario: s.Name, ScenarioHash: s.Hash, DB: db, Rows: map[string]int{}, Overrides: s.Overrides}
-	store, err := duckdbsink.Open(ctx, db, duckdbsink.Options{LockTimeout: lockTimeout, Logger: a.log})
-	if err != nil {
-		return nil, err
-	}
-	err = store.BeginRun(ctx, run)
-	if cerr := store.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-
-	if hold := testHold(ctx, "compute"); hold != nil {
-		hold()
-	}
-	tables, events, runErr := a.compute(ctx, s, kinds, from, to)
-	run.Events = events
-	run.Finished = time.Now().UTC()
-	sum.Events, sum.Seconds = events, run.Finished.Sub(run.Started).Seconds()
-	if runErr == nil {
-		run.Digest, runErr = results.Digest(tables)
-	}
-	// Record the outcome, even if the run was cancelled: use a fresh
-	// context for the bookkeeping.
-	bg, cancel := context.WithTimeout(context.Background(), lockTimeout+30*time.Second)
-	defer cancel()
-	store, err = duckdbsink.Open(bg, db, duckdbsink.Options{LockTimeout: lockTimeout, Logger: a.log, BeforeCommit: testHold(ctx, "commit")})
-	if err != nil {
-		return sum, errors.Join(runErr, err)
-	}
-	defer store.Close()
-	if runErr != nil {
-		run.Status, run.Error = results.StatusFailed, runErr.Error()
-		if errors.Is(runErr, context.Canceled) {
-			run.Status = results.StatusCancelled
-		}
-		sum.Status, sum.Error = run.Status, run.Error
-		return sum, errors.Join(runErr, store.EndRun(bg, run))
-	}
-	if err := store.CommitRun(bg, run, tables); err != nil {
-		run.Status, run.Error = results.StatusFailed, err.Error()
-		sum.Status, sum.Error = run.Status, run.Error
-		return sum, errors.Join(err, store.EndRun(bg, run))
-	}
-	sum.Status, sum.Digest = run.Status, run.Digest
-	for _, t := range tables {
-		n, _ := t.Rows()
-		sum.Rows[t.Name] = n
-	}
-	return sum, nil
-}
-
-// compute replays the scenario's data through the engine and builds the
-// result tables.
-func (a *app) compute(ctx context.Context, s *scenarios.Scenario, kinds []engine.Kind, from, to engine.Nanos) ([]results.Table, int64, error) {
-	feed, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: s.Data.Exchange, Symbol: s.Data.Symbol,
-		From: from, To: to, Kinds: kinds, Logger: a.log})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer feed.Close()
-	bar := a.progress(from, to)
-	cfg := engine.RunConfig{}
+	a.log.Info("data fingerprint", "files", job.Files, "fingerprint", job.Key.DataFingerprint)
+	bar := a.progress(job.From, job.To)
+	copt := pipeline.ComputeOptions{Logger: a.log}
 	if bar != nil {
-		cfg.Progress = func(ts engine.Nanos, n int64) {
+		copt.Progress = func(ts engine.Nanos, n int64) {
 			bar.Describe(fmt.Sprintf("%s  %d events", ts.Time().Format("2006-01-02"), n))
-			bar.Set64(int64(ts-from) / int64(engine.Minute))
+			bar.Set64(int64(ts-job.From) / int64(engine.Minute))
 		}
 	}
-	rep, err := engine.Run(ctx, feed, cfg)
+	ropt := pipeline.RecordOptions{DB: db, LockTimeout: lockTimeout, Logger: a.log,
+		BeforeCompute: testHold(ctx, "compute"), BeforeCommit: testHold(ctx, "commit")}
+	res, err := pipeline.RunOne(ctx, job, copt, ropt)
 	if bar != nil {
 		bar.Finish()
 		fmt.Fprintln(a.stderr)
 	}
-	if err != nil {
-		return nil, 0, err
+	if res == nil {
+		return nil, err
 	}
-	for _, g := range feed.Gaps() {
-		a.log.Warn("missing days", "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
+	r := res.Run
+	sum := &runSummary{RunID: r.ID, Scenario: r.Scenario, ScenarioHash: r.ScenarioHash, Status: r.Status, Error: r.Error, DB: db,
+		Events: r.Events, Seconds: r.Finished.Sub(r.Started).Seconds(), Rows: map[string]int{}, Overrides: s.Overrides}
+	if res.Output != nil {
+		sum.Digest = r.Digest
+		for _, t := range res.Output.Tables {
+			n, _ := t.Rows()
+			sum.Rows[t.Name] = n
+		}
 	}
-	return []results.Table{results.MarketDaily(rep.Daily)}, rep.Tally.Events, nil
+	return sum, err
 }
 
 // progress returns a progress bar over the time range on stderr, or nil
