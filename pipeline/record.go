@@ -29,14 +29,22 @@ type RunResult struct {
 	Output *Output // nil unless completed
 }
 
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
 // NewRun returns the runs-table row for a job about to start.
 func NewRun(j *Job) (*results.Run, error) {
-	id, err := uuid.NewV7()
+	id, err := newID()
 	if err != nil {
 		return nil, err
 	}
 	s := j.Scenario
-	return &results.Run{ID: id.String(), Scenario: s.Name, ScenarioHash: s.Hash, ScenarioJSON: s.JSON(),
+	return &results.Run{ID: id, Scenario: s.Name, ScenarioHash: s.Hash, ScenarioJSON: s.JSON(),
 		DataFingerprint: j.Key.DataFingerprint, CodeVersion: j.Key.CodeVersion, Seed: s.Seed,
 		DataFrom: j.From.Time(), DataTo: j.To.Time(), Started: time.Now().UTC()}, nil
 }

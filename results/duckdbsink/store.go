@@ -374,3 +374,99 @@ func nullTime(t time.Time) any {
 	}
 	return t.UTC()
 }
+
+// CompletedRuns returns the key fields (ID, scenario, scenario hash, data
+// fingerprint, code version, digest) of every completed run.
+func (s *Store) CompletedRuns(ctx context.Context) ([]results.Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, scenario, scenario_hash, coalesce(data_fingerprint, ''), code_version, coalesce(digest, '')
+		FROM runs WHERE status = 'completed' ORDER BY started_at, run_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list completed runs in %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []results.Run
+	for rows.Next() {
+		var r results.Run
+		if err := rows.Scan(&r.ID, &r.Scenario, &r.ScenarioHash, &r.DataFingerprint, &r.CodeVersion, &r.Digest); err != nil {
+			return nil, err
+		}
+		r.Status = results.StatusCompleted
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Merge copies into this store every finished run of the shard database
+// at path (runs already present, by run_id, are skipped), with all their
+// result rows, in one transaction. Both files must have the same schema
+// version. It returns the number of runs added.
+func (s *Store) Merge(ctx context.Context, path string) (int, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	quoted := "'" + strings.ReplaceAll(path, "'", "''") + "'"
+	if _, err := conn.ExecContext(ctx, "ATTACH "+quoted+" AS shard (READ_ONLY)"); err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
+	defer conn.ExecContext(context.Background(), "DETACH shard")
+	var theirs int
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM shard.schema_migrations").Scan(&theirs); err != nil {
+		return 0, fmt.Errorf("merge %s: not a Cascade results file? %w", path, err)
+	}
+	if theirs != SchemaVersion() {
+		return 0, fmt.Errorf("merge %s: schema version %d, want %d (merge with the cascade that wrote it)", path, theirs, SchemaVersion())
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
+		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+		WHERE c.database_name = 'shard' AND c.column_name = 'run_id' AND c.table_name <> 'runs' ORDER BY 1`)
+	if err != nil {
+		return 0, err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return 0, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE merge_ids AS SELECT run_id FROM shard.runs
+		WHERE status <> 'running' AND run_id NOT IN (SELECT run_id FROM runs)`); err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf(`INSERT INTO %q BY NAME SELECT * FROM shard.%q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t, t)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("merge %s table %s: %w", path, t, err)
+		}
+	}
+	res, err := conn.ExecContext(ctx, `INSERT INTO runs BY NAME SELECT * FROM shard.runs WHERE run_id IN (SELECT run_id FROM merge_ids)`)
+	if err != nil {
+		return 0, fmt.Errorf("merge %s runs: %w", path, err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := conn.ExecContext(ctx, "DROP TABLE merge_ids"); err != nil {
+		return 0, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
+	ok = true
+	return int(n), nil
+}

@@ -1,0 +1,301 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cascade-research/cascade/results"
+	"github.com/cascade-research/cascade/results/duckdbsink"
+	"github.com/cascade-research/cascade/scenarios"
+)
+
+// BatchOptions configures a batch.
+type BatchOptions struct {
+	Record      RecordOptions // DB, lock timeout, logger
+	Jobs        int           // parallel workers (default 1)
+	Force       bool          // rerun even when a completed run has the same key
+	Shard       int           // this process's shard, 0-based
+	Shards      int           // number of shards (default 1)
+	CodeVersion string
+	Load        scenarios.Options // --set overrides, strategy catalogue
+	BatchRows   int               // reader batch size (results do not depend on it)
+}
+
+// Item is the outcome of one scenario in a batch.
+type Item struct {
+	File      string         `json:"file"`
+	Scenario  string         `json:"scenario,omitempty"`
+	RunID     string         `json:"run_id,omitempty"`
+	Status    results.Status `json:"status"` // completed, failed, cancelled, or skipped
+	SkippedBy string         `json:"skipped_by,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	Seconds   float64        `json:"seconds"`
+	Events    int64          `json:"events,omitempty"`
+	Digest    string         `json:"digest,omitempty"`
+}
+
+// StatusSkipped marks a batch item whose key already has a completed run.
+const StatusSkipped results.Status = "skipped"
+
+// BatchResult summarises a batch.
+type BatchResult struct {
+	Items   []Item  `json:"items"`
+	Ran     int     `json:"ran"`
+	Skipped int     `json:"skipped"`
+	Failed  int     `json:"failed"`
+	Seconds float64 `json:"seconds"`
+	Shard   string  `json:"shard"`
+}
+
+// ScenarioFiles expands directories (recursively, skipping testdata) and
+// files into a sorted, de-duplicated list of scenario YAML files.
+func ScenarioFiles(args []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios %s: %w", a, err)
+		}
+		if !st.IsDir() {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) && !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scenarios %s: %w", a, err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ShardOf returns the files of shard i of n: the k-th file (in sorted
+// order) belongs to shard k mod n, so n processes cover the set exactly once.
+func ShardOf(files []string, i, n int) []string {
+	if n <= 1 {
+		return files
+	}
+	var out []string
+	for k, f := range files {
+		if k%n == i {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// request is work for the single writer goroutine.
+type request struct {
+	f    func(*duckdbsink.Store) error
+	done chan error
+}
+
+// Batch runs every scenario file of this shard. Loading, fingerprinting
+// and computing run on Jobs workers; one writer goroutine owns the results
+// file and opens it only while it has requests. A scenario that fails is
+// recorded as failed; the others go on. The returned error is non-nil only
+// for problems with the batch itself (e.g. the results file); failed items
+// are counted in the result.
+func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult, error) {
+	start := time.Now()
+	if opt.Jobs <= 0 {
+		opt.Jobs = 1
+	}
+	if opt.Shards <= 0 {
+		opt.Shards = 1
+	}
+	log := opt.Record.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+		opt.Record.Logger = log
+	}
+	files = ShardOf(files, opt.Shard, opt.Shards)
+	res := &BatchResult{Items: make([]Item, len(files)), Shard: fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)}
+
+	// Completed keys, read once.
+	done := map[Key]string{}
+	if err := withStore(ctx, opt.Record, nil, func(s *duckdbsink.Store) error {
+		runs, err := s.CompletedRuns(ctx)
+		for _, r := range runs {
+			done[Key{r.ScenarioHash, r.DataFingerprint, r.CodeVersion}] = r.ID
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+
+	reqs := make(chan request)
+	var wg sync.WaitGroup
+	writerDone := make(chan struct{})
+	go func() { // the single writer
+		defer close(writerDone)
+		for r := range reqs {
+			batch := []request{r}
+		drain:
+			for {
+				select {
+				case more, ok := <-reqs:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, more)
+				default:
+					break drain
+				}
+			}
+			bg, cancel := context.WithTimeout(context.Background(), opt.Record.LockTimeout+time.Minute)
+			s, err := duckdbsink.Open(bg, opt.Record.DB, duckdbsink.Options{LockTimeout: opt.Record.LockTimeout, Logger: log, BeforeCommit: opt.Record.BeforeCommit})
+			for _, q := range batch {
+				if err != nil {
+					q.done <- err
+					continue
+				}
+				q.done <- q.f(s)
+			}
+			if err == nil {
+				s.Close()
+			}
+			cancel()
+		}
+	}()
+	write := func(f func(*duckdbsink.Store) error) error {
+		ch := make(chan error, 1)
+		reqs <- request{f, ch}
+		return <-ch
+	}
+
+	work := make(chan int)
+	for w := 0; w < opt.Jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				res.Items[i] = runItem(ctx, files[i], opt, done, write)
+			}
+		}()
+	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	close(reqs)
+	<-writerDone
+
+	for _, it := range res.Items {
+		switch it.Status {
+		case results.StatusCompleted:
+			res.Ran++
+		case StatusSkipped:
+			res.Skipped++
+		default:
+			res.Failed++
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// runItem loads, prepares, computes and records one scenario file.
+func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]string, write func(func(*duckdbsink.Store) error) error) Item {
+	t0 := time.Now()
+	it := Item{File: file}
+	fail := func(run *results.Run, err error) Item {
+		it.Status, it.Error, it.Seconds = results.StatusFailed, err.Error(), time.Since(t0).Seconds()
+		if errors.Is(err, context.Canceled) {
+			it.Status = results.StatusCancelled
+		}
+		if run == nil {
+			// Not even loadable: record the failure under the file name.
+			run = &results.Run{Scenario: file, ScenarioHash: "", ScenarioJSON: "{}", CodeVersion: opt.CodeVersion, Started: t0.UTC()}
+			if id, uerr := newID(); uerr == nil {
+				run.ID = id
+			}
+		}
+		it.RunID = run.ID
+		begun := run.Status == results.StatusRunning
+		if werr := write(func(s *duckdbsink.Store) error {
+			if !begun {
+				if err := s.BeginRun(context.Background(), run); err != nil {
+					return err
+				}
+			}
+			run.Status, run.Error, run.Finished = it.Status, it.Error, time.Now().UTC()
+			return s.EndRun(context.Background(), run)
+		}); werr != nil {
+			it.Error += "; and recording the failure: " + werr.Error()
+		}
+		return it
+	}
+	s, err := scenarios.Load(file, opt.Load)
+	if err != nil {
+		return fail(nil, err)
+	}
+	it.Scenario = s.Name
+	j, err := Prepare(s, opt.CodeVersion)
+	if err != nil {
+		return fail(nil, err)
+	}
+	if id, ok := done[j.Key]; ok && !opt.Force {
+		it.Status, it.SkippedBy, it.Seconds = StatusSkipped, id, time.Since(t0).Seconds()
+		return it
+	}
+	run, err := NewRun(j)
+	if err != nil {
+		return fail(nil, err)
+	}
+	it.RunID = run.ID
+	if err := write(func(st *duckdbsink.Store) error { return st.BeginRun(context.Background(), run) }); err != nil {
+		it.Status, it.Error = results.StatusFailed, err.Error()
+		return it
+	}
+	if opt.Record.BeforeCompute != nil {
+		opt.Record.BeforeCompute()
+	}
+	out, cerr := Compute(ctx, j, ComputeOptions{Logger: opt.Record.Logger, BatchRows: opt.BatchRows})
+	outcome(run, out, cerr)
+	werr := write(func(st *duckdbsink.Store) error {
+		if cerr != nil {
+			return st.EndRun(context.Background(), run)
+		}
+		if err := st.CommitRun(context.Background(), run, out.Tables); err != nil {
+			run.Status, run.Error = results.StatusFailed, err.Error()
+			return errors.Join(err, st.EndRun(context.Background(), run))
+		}
+		return nil
+	})
+	it.Status, it.Error, it.Events, it.Digest = run.Status, run.Error, run.Events, run.Digest
+	if werr != nil && it.Error == "" {
+		it.Status, it.Error = results.StatusFailed, werr.Error()
+	}
+	if it.Status != results.StatusCompleted {
+		it.Digest = ""
+	}
+	it.Seconds = time.Since(t0).Seconds()
+	return it
+}
