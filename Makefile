@@ -28,6 +28,10 @@ test: ## run all tests (unit, golden, fuzz seeds, end-to-end)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
+.PHONY: nightly
+nightly: build ## rerun every scenario in scenarios/ incrementally into results/cascade.duckdb
+	$(BIN) batch scenarios --db results/cascade.duckdb --jobs 2
+
 .PHONY: testrace
 testrace: ## run the tests with the race detector
 	$(GO) test -race -count=1 ./...
