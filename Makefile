@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/cascade
-DEMO_DATA := data/synth-demo
+DEMO_DATA := datasets/synth-demo
 
 .DEFAULT_GOAL := help
 
@@ -27,6 +27,10 @@ demo: build ## generate a synthetic market, replay it and run scenarios/demo.yam
 test: ## run all tests (unit, golden, fuzz seeds, end-to-end)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+.PHONY: synth
+synth: build ## generate datasets/synth: three synthetic years (2022-2024) used by the example scenarios
+	$(BIN) gen --out datasets/synth --start 2022-01-01 --end 2024-12-31 --scale 0.05 --seed 7
 
 .PHONY: nightly
 nightly: build ## rerun every scenario in scenarios/ incrementally into results/cascade.duckdb

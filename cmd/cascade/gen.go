@@ -36,7 +36,7 @@ The same flags always give byte-identical files. --end is inclusive.
 --scale 1 is about a million BTCUSDT trades a day; --scale 0.01 about ten
 thousand. --null plants nothing and keeps returns independent of
 positioning, for statistical controls.`,
-		Example: `  cascade gen --out data/synth --start 2024-01-01 --end 2024-01-07 --scale 0.05
+		Example: `  cascade gen --out datasets/synth --start 2024-01-01 --end 2024-01-07 --scale 0.05
   cascade gen --out /tmp/ctl --start 2022-01-01 --end 2024-12-31 --seed 7 --null --symbols BTCUSDT,ETHUSDT`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -25,7 +25,7 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(cmd *cobra.Command, defKinds string) {
-	cmd.Flags().StringVar(&d.root, "data", "data/synth-demo", "dataset root directory")
+	cmd.Flags().StringVar(&d.root, "data", "datasets/synth-demo", "dataset root directory")
 	cmd.Flags().StringVar(&d.exchange, "exchange", "synth", "exchange partition")
 	cmd.Flags().StringVar(&d.symbol, "symbol", "BTCUSDT", "symbol partition")
 	cmd.Flags().StringVar(&d.from, "from", "", "first UTC day or time (YYYY-MM-DD or RFC 3339); default: first day with data")
