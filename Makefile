@@ -32,6 +32,10 @@ test: ## run all tests (unit, golden, fuzz seeds, end-to-end)
 synth: build ## generate datasets/synth: three synthetic years (2022-2024) used by the example scenarios
 	$(BIN) gen --out datasets/synth --start 2022-01-01 --end 2024-12-31 --scale 0.05 --seed 7
 
+.PHONY: real-data
+real-data: build ## import ../shared/data/real into datasets/real with the shipped mappings (idempotent)
+	$(BIN) ingest real --shared ../shared/data/real --out datasets/real
+
 .PHONY: nightly
 nightly: build ## rerun every scenario in scenarios/ incrementally into results/cascade.duckdb
 	$(BIN) batch scenarios --db results/cascade.duckdb --jobs 2
