@@ -7,7 +7,11 @@ import (
 
 	"github.com/cascade-research/cascade/data/parquetfeed"
 	"github.com/cascade-research/cascade/engine"
+	"github.com/cascade-research/cascade/engine/liquidation"
+	"github.com/cascade-research/cascade/engine/perp"
+	"github.com/cascade-research/cascade/engine/replay"
 	"github.com/cascade-research/cascade/results"
+	"github.com/cascade-research/cascade/scenarios"
 )
 
 // Output is what Compute produces.
@@ -16,6 +20,7 @@ type Output struct {
 	Events int64
 	Digest string
 	Gaps   []parquetfeed.Gap
+	Report *replay.Report
 }
 
 // ComputeOptions tunes Compute.
@@ -29,13 +34,44 @@ type ComputeOptions struct {
 	BatchRows int
 }
 
+// SimulatorConfig converts a scenario's simulator settings into the
+// simulator's configuration.
+func SimulatorConfig(s scenarios.Simulator) (liquidation.Config, error) {
+	tiers := make([]perp.Bracket, len(s.Brackets))
+	for i, b := range s.Brackets {
+		tiers[i] = perp.Bracket{Floor: b.Floor, Cap: b.Cap, MaxLeverage: b.MaxLeverage, MMR: b.MMR}
+	}
+	bs, err := perp.NewBrackets(tiers)
+	if err != nil {
+		return liquidation.Config{}, fmt.Errorf("simulator.brackets: %w", err)
+	}
+	c := liquidation.DefaultConfig()
+	c.PriceBin = s.PriceBin
+	c.Leverage = s.Leverage
+	c.AggressorWeights = s.AggressorWeights
+	c.PassiveWeights = s.PassiveWeights
+	c.Outflow = liquidation.OutflowRule(s.Outflow)
+	c.Brackets = bs
+	c.Funding = s.Funding
+	c.InflowInterval = s.InflowInterval
+	c.Impact.Model = s.Impact.Model
+	c.Impact.Coefficient = s.Impact.Coefficient
+	c.Impact.Window = s.Impact.Window
+	c.CascadeGap = s.CascadeGap
+	c.WaveGap = s.WaveGap
+	c.EpisodeMinNotional = s.MinEpisode
+	c.LeveragedShare = s.LeveragedShare
+	c.AccountNotional = s.AccountNotional
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
 // Compute replays the job's data through the engine and builds the result
 // tables and their digest. It opens no database.
 func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	s := j.Scenario
-	for _, h := range s.Hypotheses {
-		return nil, fmt.Errorf("hypothesis %s is defined and validated but not implemented in this version; remove it from %s to run the rest", h.Name, s.Source)
-	}
 	for _, st := range s.Strategies {
 		return nil, fmt.Errorf("strategy %s is not implemented in this version", st.Name)
 	}
@@ -43,21 +79,59 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	hyp, err := hypothesisSpecs(s)
+	if err != nil {
+		return nil, err
+	}
+	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress}
+	if s.Simulator.Enabled {
+		sim, err := SimulatorConfig(s.Simulator)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Source, err)
+		}
+		cfg.Simulator = &sim
+		if cfg.Maps, err = mapRequests(hyp); err != nil {
+			return nil, err
+		}
+	}
 	feed, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: s.Data.Exchange, Symbol: s.Data.Symbol,
 		From: j.From, To: j.To, Kinds: j.Kinds, Logger: log, BatchRows: opt.BatchRows})
 	if err != nil {
 		return nil, err
 	}
 	defer feed.Close()
-	rep, err := engine.Run(ctx, feed, engine.RunConfig{Progress: opt.Progress})
+	cfg.SeriesName = func(i uint16) string { return feed.SeriesNames()[i] }
+	rep, err := replay.Run(ctx, feed, cfg)
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Events: rep.Tally.Events, Gaps: feed.Gaps()}
+	out := &Output{Events: rep.Tally.Events, Gaps: feed.Gaps(), Report: rep}
 	for _, g := range out.Gaps {
 		log.Warn("missing days", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
 	}
-	out.Tables = []results.Table{results.MarketDaily(rep.Daily)}
+	var estLong, estShort map[engine.Nanos]float64
+	if rep.Book != nil {
+		estLong, estShort = map[engine.Nanos]float64{}, map[engine.Nanos]float64{}
+		for _, d := range rep.Daily {
+			estLong[d.Day], estShort[d.Day] = 0, 0
+		}
+		for _, l := range rep.Liquidations {
+			if l.Side == perp.Long {
+				estLong[l.TS.DayStart()] += l.Notional
+			} else {
+				estShort[l.TS.DayStart()] += l.Notional
+			}
+		}
+	}
+	out.Tables = []results.Table{results.MarketDaily(rep.Daily, estLong, estShort)}
+	if rep.Book != nil {
+		out.Tables = append(out.Tables, results.Liquidations(rep.Liquidations), results.Cascades(rep.Episodes))
+	}
+	hypTables, err := evaluateHypotheses(s, rep, hyp)
+	if err != nil {
+		return nil, err
+	}
+	out.Tables = append(out.Tables, hypTables...)
 	out.Digest, err = results.Digest(out.Tables)
 	if err != nil {
 		return nil, err

@@ -1,21 +1,28 @@
 package results
 
 import (
+	"math"
 	"time"
 
 	"github.com/cascade-research/cascade/engine"
 )
 
 // MarketDaily converts the engine's daily statistics into the market_daily
-// table.
-func MarketDaily(rows []engine.DailyStat) Table {
+// table. estLong and estShort hold the simulator's estimated liquidations
+// (quote) per day, keyed by the day's start; nil when it was off.
+func MarketDaily(rows []engine.DailyStat, estLong, estShort map[engine.Nanos]float64) Table {
 	n := len(rows)
 	day := make([]time.Time, n)
 	f := func() []float64 { return make([]float64, n) }
 	open, high, low, cl, vol, notional, buy := f(), f(), f(), f(), f(), f(), f()
 	fsum, flast, oiOpen, oiClose, oiVal := f(), f(), f(), f(), f()
 	trades, fcount := make([]int64, n), make([]int64, n)
+	el, es := f(), f()
 	for i, r := range rows {
+		el[i], es[i] = math.NaN(), math.NaN()
+		if estLong != nil {
+			el[i], es[i] = estLong[r.Day], estShort[r.Day]
+		}
 		day[i] = r.Day.Time()
 		open[i], high[i], low[i], cl[i] = r.Open, r.High, r.Low, r.Close
 		trades[i], vol[i], notional[i], buy[i] = r.Trades, r.Volume, r.Notional, r.BuyVolume
@@ -32,5 +39,6 @@ func MarketDaily(rows []engine.DailyStat) Table {
 		{Name: "funding_last", Type: Float, F64: flast},
 		{Name: "oi_open", Type: Float, F64: oiOpen}, {Name: "oi_close", Type: Float, F64: oiClose},
 		{Name: "oi_value_close", Type: Float, F64: oiVal},
+		{Name: "est_liq_long", Type: Float, F64: el}, {Name: "est_liq_short", Type: Float, F64: es},
 	}}
 }

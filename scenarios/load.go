@@ -53,7 +53,8 @@ var scalarKeys = []string{
 	"simulator.enabled", "simulator.price_bin", "simulator.leverage", "simulator.aggressor_weights", "simulator.passive_weights",
 	"simulator.outflow", "simulator.bracket_table", "simulator.funding", "simulator.inflow_interval", "simulator.cascade_gap",
 	"simulator.impact.model", "simulator.impact.coefficient", "simulator.impact.window",
-	"stats.bootstrap", "stats.block_length", "stats.alpha", "stats.split", "stats.walk_forward", "stats.baseline",
+	"simulator.wave_gap", "simulator.min_episode", "simulator.leveraged_share", "simulator.account_notional",
+	"stats.bootstrap", "stats.block_length", "stats.alpha", "stats.split", "stats.walk_forward", "stats.baseline", "stats.step",
 	"results.db", "results.equity_interval",
 }
 
@@ -202,8 +203,9 @@ func defaults() *Scenario {
 		Data: Data{Kinds: []string{"trades", "funding", "oi"}},
 		Simulator: Simulator{Enabled: true, PriceBin: 0.001, Leverage: DefaultLeverage, AggressorWeights: DefaultAggressorWeights,
 			PassiveWeights: DefaultPassiveWeights, Outflow: "proportional", BracketTable: DefaultBracketTable, Funding: true,
-			InflowInterval: 5 * time.Minute, Impact: Impact{Model: "sqrt", Coefficient: 1, Window: 24 * time.Hour}, CascadeGap: 5 * time.Minute},
-		Stats:   Stats{Bootstrap: 2000, BlockLength: 24 * time.Hour, Alpha: 0.05, Split: 0.7, Baseline: "all"},
+			InflowInterval: 5 * time.Minute, Impact: Impact{Model: "sqrt", Coefficient: 1, Window: 24 * time.Hour}, CascadeGap: 5 * time.Minute,
+			WaveGap: 30 * time.Second, LeveragedShare: 0.35, AccountNotional: 20000},
+		Stats:   Stats{Bootstrap: 2000, BlockLength: 24 * time.Hour, Alpha: 0.05, Split: 0.7, Baseline: "all", Step: 5 * time.Minute},
 		Results: Results{DB: "results/cascade.duckdb", EquityInterval: time.Hour},
 	}
 }
@@ -301,7 +303,8 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 			s.Strategies = append(s.Strategies, st)
 		}
 	}
-	if m := d.section(raw, "", "stats", "bootstrap", "block_length", "alpha", "split", "walk_forward", "baseline"); m != nil {
+	if m := d.section(raw, "", "stats", "bootstrap", "block_length", "alpha", "split", "walk_forward", "baseline", "step"); m != nil {
+		d.duration(m, "stats", "step", &s.Stats.Step, time.Minute, 24*time.Hour)
 		d.integer(m, "stats", "bootstrap", &s.Stats.Bootstrap, 100, 1_000_000)
 		d.duration(m, "stats", "block_length", &s.Stats.BlockLength, minDur, maxDur)
 		d.float(m, "stats", "alpha", &s.Stats.Alpha, 1e-6, 0.5)
@@ -322,7 +325,8 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 
 func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	m := d.section(raw, "", "simulator", "enabled", "price_bin", "leverage", "aggressor_weights", "passive_weights", "outflow",
-		"bracket_table", "brackets", "funding", "inflow_interval", "impact", "cascade_gap")
+		"bracket_table", "brackets", "funding", "inflow_interval", "impact", "cascade_gap", "wave_gap", "min_episode",
+		"leveraged_share", "account_notional")
 	if m == nil {
 		return
 	}
@@ -337,6 +341,10 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	d.boolean(m, "simulator", "funding", &sim.Funding)
 	d.duration(m, "simulator", "inflow_interval", &sim.InflowInterval, minDur, 7*24*time.Hour)
 	d.duration(m, "simulator", "cascade_gap", &sim.CascadeGap, minDur, 7*24*time.Hour)
+	d.duration(m, "simulator", "wave_gap", &sim.WaveGap, minDur, 24*time.Hour)
+	d.float(m, "simulator", "min_episode", &sim.MinEpisode, 0, 1e13)
+	d.float(m, "simulator", "leveraged_share", &sim.LeveragedShare, 0.001, 1)
+	d.float(m, "simulator", "account_notional", &sim.AccountNotional, 1, 1e10)
 	if im := d.section(m, "simulator", "impact", "model", "coefficient", "window"); im != nil {
 		d.str(im, "simulator.impact", "model", &sim.Impact.Model)
 		d.float(im, "simulator.impact", "coefficient", &sim.Impact.Coefficient, 0, 100)

@@ -62,7 +62,11 @@ type Simulator struct {
 	Funding          bool          `json:"funding"`         // funding erodes margin
 	InflowInterval   time.Duration `json:"inflow_interval"` // OI aggregation step
 	Impact           Impact        `json:"impact"`
-	CascadeGap       time.Duration `json:"cascade_gap"` // liquidations closer than this join one episode
+	CascadeGap       time.Duration `json:"cascade_gap"`      // liquidations closer than this join one episode
+	WaveGap          time.Duration `json:"wave_gap"`         // a pause longer than this starts a new wave within an episode
+	MinEpisode       float64       `json:"min_episode"`      // episodes below this notional (quote) are dropped
+	LeveragedShare   float64       `json:"leveraged_share"`  // share of each OI increase that is leveraged speculation
+	AccountNotional  float64       `json:"account_notional"` // representative account size (quote) choosing the margin tier
 }
 
 // Param is one parameter of a hypothesis or strategy: a single value or a
@@ -97,6 +101,7 @@ type Stats struct {
 	Split       float64       `json:"split"` // in-sample share of the time range (0 < split <= 1)
 	WalkForward bool          `json:"walk_forward"`
 	Baseline    string        `json:"baseline"` // all | matched
+	Step        time.Duration `json:"step"`     // sampling grid step for signals and outcomes
 }
 
 // Results configures where results go.
