@@ -197,6 +197,16 @@ var (
 	DefaultHorizons         = []time.Duration{time.Hour, 4 * time.Hour, 24 * time.Hour, 72 * time.Hour}
 )
 
+// DefaultSimulator returns the simulator settings a scenario gets when it
+// names none, with the default bracket table filled in.
+func DefaultSimulator() Simulator {
+	sim := defaults().Simulator
+	for _, b := range BracketTables[DefaultBracketTable] {
+		sim.Brackets = append(sim.Brackets, Bracket{Floor: b.Floor, Cap: b.Cap, MaxLeverage: b.MaxLeverage, MMR: b.MMR})
+	}
+	return sim
+}
+
 func defaults() *Scenario {
 	return &Scenario{
 		Seed: 1,
