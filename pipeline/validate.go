@@ -19,19 +19,19 @@ import (
 // SynthValidation compares the simulator's estimated cascades with the
 // generator's ground truth on a synthetic dataset.
 type SynthValidation struct {
-	Days            int
-	TruthCascades   int     // labelled long/short cascades
-	Detected        int     // estimated episodes passing the cascade rule
-	TruthFound      int     // truth cascades overlapped by a detected episode of the same side
-	DetectedTrue    int     // detected episodes overlapping a truth cascade of the same side
-	Recall          float64 // TruthFound / TruthCascades
-	Precision       float64 // DetectedTrue / Detected
-	DailyCorr       float64 // Pearson correlation of daily liquidated notional, estimated vs true
-	EstNotional     float64 // estimated notional in detected episodes (quote)
-	TrueNotional    float64 // true notional in labelled cascades (quote)
-	AllEstNotional  float64 // every estimated liquidation (quote)
-	Liquidations    int     // estimated liquidation events
-	Events          int64
+	Days           int
+	TruthCascades  int     // labelled long/short cascades
+	Detected       int     // estimated episodes passing the cascade rule
+	TruthFound     int     // truth cascades overlapped by a detected episode of the same side
+	DetectedTrue   int     // detected episodes overlapping a truth cascade of the same side
+	Recall         float64 // TruthFound / TruthCascades
+	Precision      float64 // DetectedTrue / Detected
+	DailyCorr      float64 // Pearson correlation of daily liquidated notional, estimated vs true
+	EstNotional    float64 // estimated notional in detected episodes (quote)
+	TrueNotional   float64 // true notional in labelled cascades (quote)
+	AllEstNotional float64 // every estimated liquidation (quote)
+	Liquidations   int     // estimated liquidation events
+	Events         int64
 }
 
 // CascadeRule is the rule an estimated episode must pass to count as a

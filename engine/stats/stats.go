@@ -177,16 +177,6 @@ func DiffOfMeans(r *rand.Rand, x []float64, event []bool, meanBlock float64, rep
 	if len(diffs) < reps/2 {
 		return res, ErrTooFew
 	}
-	sort.Float64s(diffs)
-	res.CI = Interval{stat.Quantile(alpha/2, stat.Empirical, diffs, nil), stat.Quantile(1-alpha/2, stat.Empirical, diffs, nil)}
-	// Two-sided p: how often the recentred bootstrap statistic is at least
-	// as extreme as the observed one.
-	extreme := 0
-	for _, d := range diffs {
-		if math.Abs(d-res.Diff) >= math.Abs(res.Diff) {
-			extreme++
-		}
-	}
-	res.P = (float64(extreme) + 1) / (float64(len(diffs)) + 1)
+	res.CI, res.P = BootstrapTest(res.Diff, diffs, alpha)
 	return res, nil
 }
