@@ -42,8 +42,8 @@ func TestDemoDefaults(t *testing.T) {
 	if s.Data.Start != time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) || s.Data.End != time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("range %s .. %s", s.Data.Start, s.Data.End)
 	}
-	if s.Seed != 7 || s.Stats.Bootstrap != 2000 || s.Simulator.Outflow != "proportional" || len(s.Simulator.Brackets) != 12 {
-		t.Errorf("defaults not applied: %+v", s)
+	if s.Seed != 7 || s.Stats.BlockLength != 24*time.Hour || s.Stats.Step != 5*time.Minute || s.Simulator.Outflow != "proportional" || len(s.Simulator.Brackets) != 12 {
+		t.Errorf("defaults not applied: seed %d stats %+v outflow %s brackets %d", s.Seed, s.Stats, s.Simulator.Outflow, len(s.Simulator.Brackets))
 	}
 }
 
