@@ -36,6 +36,10 @@ synth: build ## generate datasets/synth: three synthetic years (2022-2024) used 
 real-data: build ## import ../shared/data/real into datasets/real with the shipped mappings (idempotent)
 	$(BIN) ingest real --shared ../shared/data/real --out datasets/real
 
+.PHONY: validate
+validate: build ## score the liquidation simulator against the synthetic truth (make synth first)
+	$(BIN) validate synth --data datasets/synth --exchange synth --symbol BTCUSDT
+
 .PHONY: nightly
 nightly: build ## rerun every scenario in scenarios/ incrementally into results/cascade.duckdb
 	$(BIN) batch scenarios --db results/cascade.duckdb --jobs 2

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -47,6 +48,7 @@ func TestDiag(t *testing.T) {
 		cfg.PassiveWeights = []float64{10, 12, 20, 25, 13, 8, 6, 3, 2, 1}
 	}
 	cfg.HoldHalfLife = time.Duration(envF("HOLD", 0) * float64(time.Hour))
+	cfg.EpisodeBucket = time.Duration(envF("BUCKET", 0)) * time.Second
 	from := engine.FromTime(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	to := engine.FromTime(time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC))
 	truth, _ := synth.ReadTruth(synth.TruthPath(root, "synth", "BTCUSDT"))
@@ -104,4 +106,43 @@ func TestDiag(t *testing.T) {
 	st := rep.Book.Stats()
 	t.Logf("%s\nfinal long %.0f short %.0f untracked %.0f oi %.0f", v, st.LongQty, st.ShortQty, st.UntrackedQty, st.OI)
 	_ = liquidation.Config{}
+}
+
+func TestDump(t *testing.T) {
+	if os.Getenv("CASCADE_DIAG") != "2" {
+		t.Skip()
+	}
+	root := os.Getenv("DIAG_ROOT")
+	cfg, _ := SimulatorConfig(scenarios.DefaultSimulator())
+	cfg.LeveragedShare = envF("LS", 0.35)
+	if os.Getenv("MIX") == "gen" {
+		cfg.AggressorWeights = []float64{10, 12, 20, 25, 13, 8, 6, 3, 2, 1}
+		cfg.PassiveWeights = []float64{10, 12, 20, 25, 13, 8, 6, 3, 2, 1}
+	}
+	cfg.HoldHalfLife = time.Duration(envF("HOLD", 0) * float64(time.Hour))
+	from := engine.FromTime(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	to := engine.FromTime(time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC))
+	feed, err := parquetfeed.Open(context.Background(), parquetfeed.Options{Root: root, Exchange: "synth", Symbol: "BTCUSDT", From: from, To: to,
+		Kinds: []engine.Kind{engine.KindTrade, engine.KindFunding, engine.KindOI}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := liquidation.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Create(os.Getenv("DIAG_OUT"))
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	defer w.Flush()
+	for feed.Next() {
+		e := feed.Event()
+		for _, l := range b.OnEvent(e) {
+			fmt.Fprintf(w, "L,%d,%d,%g,%g,%g,%g\n", l.TS/engine.Minute, l.Side, l.Qty, l.Notional, l.Leverage, l.Price)
+		}
+		if e.Kind == engine.KindOI {
+			st := b.Stats()
+			fmt.Fprintf(w, "P,%d,%g,%g,%g,%g,%g\n", e.TS/engine.Minute, e.Qty, st.LongQty, st.ShortQty, st.UntrackedQty, st.OI)
+		}
+	}
 }
