@@ -62,6 +62,9 @@ func SimulatorConfig(s scenarios.Simulator) (liquidation.Config, error) {
 	c.EpisodeMinNotional = s.MinEpisode
 	c.LeveragedShare = s.LeveragedShare
 	c.AccountNotional = s.AccountNotional
+	c.HoldHalfLife = s.HoldHalfLife
+	c.FundingTilt = s.FundingTilt
+	c.EpisodeBucket = s.EpisodeBucket
 	if err := c.Validate(); err != nil {
 		return c, err
 	}

@@ -54,6 +54,7 @@ var scalarKeys = []string{
 	"simulator.outflow", "simulator.bracket_table", "simulator.funding", "simulator.inflow_interval", "simulator.cascade_gap",
 	"simulator.impact.model", "simulator.impact.coefficient", "simulator.impact.window",
 	"simulator.wave_gap", "simulator.min_episode", "simulator.leveraged_share", "simulator.account_notional",
+	"simulator.hold_half_life", "simulator.funding_tilt", "simulator.episode_bucket",
 	"stats.bootstrap", "stats.block_length", "stats.alpha", "stats.split", "stats.walk_forward", "stats.baseline", "stats.step",
 	"results.db", "results.equity_interval",
 }
@@ -213,8 +214,9 @@ func defaults() *Scenario {
 		Data: Data{Kinds: []string{"trades", "funding", "oi"}},
 		Simulator: Simulator{Enabled: true, PriceBin: 0.001, Leverage: DefaultLeverage, AggressorWeights: DefaultAggressorWeights,
 			PassiveWeights: DefaultPassiveWeights, Outflow: "proportional", BracketTable: DefaultBracketTable, Funding: true,
-			InflowInterval: 5 * time.Minute, Impact: Impact{Model: "sqrt", Coefficient: 1, Window: 24 * time.Hour}, CascadeGap: 5 * time.Minute,
-			WaveGap: 30 * time.Second, LeveragedShare: 0.35, AccountNotional: 20000},
+			InflowInterval: 5 * time.Minute, Impact: Impact{Model: "sqrt", Coefficient: 1, Window: 24 * time.Hour}, CascadeGap: 4 * time.Minute,
+			WaveGap: 30 * time.Second, LeveragedShare: 0.35, AccountNotional: 20000,
+			HoldHalfLife: 96 * time.Hour, FundingTilt: 3000, EpisodeBucket: time.Minute},
 		Stats:   Stats{Bootstrap: 2000, BlockLength: 24 * time.Hour, Alpha: 0.05, Split: 0.7, Baseline: "all", Step: 5 * time.Minute},
 		Results: Results{DB: "results/cascade.duckdb", EquityInterval: time.Hour},
 	}
@@ -336,7 +338,7 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	m := d.section(raw, "", "simulator", "enabled", "price_bin", "leverage", "aggressor_weights", "passive_weights", "outflow",
 		"bracket_table", "brackets", "funding", "inflow_interval", "impact", "cascade_gap", "wave_gap", "min_episode",
-		"leveraged_share", "account_notional")
+		"leveraged_share", "account_notional", "hold_half_life", "funding_tilt", "episode_bucket")
 	if m == nil {
 		return
 	}
@@ -355,6 +357,9 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	d.float(m, "simulator", "min_episode", &sim.MinEpisode, 0, 1e13)
 	d.float(m, "simulator", "leveraged_share", &sim.LeveragedShare, 0.001, 1)
 	d.float(m, "simulator", "account_notional", &sim.AccountNotional, 1, 1e10)
+	d.duration(m, "simulator", "hold_half_life", &sim.HoldHalfLife, 0, 365*24*time.Hour)
+	d.float(m, "simulator", "funding_tilt", &sim.FundingTilt, 0, 1e6)
+	d.duration(m, "simulator", "episode_bucket", &sim.EpisodeBucket, 0, time.Hour)
 	if im := d.section(m, "simulator", "impact", "model", "coefficient", "window"); im != nil {
 		d.str(im, "simulator.impact", "model", &sim.Impact.Model)
 		d.float(im, "simulator.impact", "coefficient", &sim.Impact.Coefficient, 0, 100)

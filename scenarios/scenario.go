@@ -67,6 +67,9 @@ type Simulator struct {
 	MinEpisode       float64       `json:"min_episode"`      // episodes below this notional (quote) are dropped
 	LeveragedShare   float64       `json:"leveraged_share"`  // share of each OI increase that is leveraged speculation
 	AccountNotional  float64       `json:"account_notional"` // representative account size (quote) choosing the margin tier
+	HoldHalfLife     time.Duration `json:"hold_half_life"`   // holding half-life of a 1x position (L: /sqrt(L)); 0 = off
+	FundingTilt      float64       `json:"funding_tilt"`     // long/short split of new positions tilted by funding; 0 = off
+	EpisodeBucket    time.Duration `json:"episode_bucket"`   // episodes counted in buckets of this length (waves = busy buckets); 0 = continuous
 }
 
 // Param is one parameter of a hypothesis or strategy: a single value or a

@@ -24,7 +24,7 @@ func sideOf(s int) perp.Side {
 // positions. Its liquidation price is that of one representative account
 // (see Config.AccountNotional), so it does not depend on qty.
 type cohort struct {
-	qty   float64 // base units in stored units: real = qty·Book.scale[side]
+	qty   float64 // base units in stored units: real = qty·Book.unit(side, lev)
 	nlots int32   // lots in the oldest_first queue that refer to it
 	entry float64 // average entry price
 	mpu   float64 // isolated margin per base unit (quote), average
@@ -100,9 +100,18 @@ type Book struct {
 	lw    [2]span    // LP-bin windows
 	cells [2][][]int32
 	locc  [2]bitset
-	scale [2]float64
-	tot   [2]float64 // sum of stored qty
+	scale [2]float64   // lazy proportional-outflow factor per side
+	dec   [2][]float64 // lazy holding-decay factor per (side, leverage); all 1 without decay
+	tot   [2]float64   // sum of stored qty
+	tl    [2][]float64 // sum of stored qty per (side, leverage)
+	cnt   [2][]int32   // live cohorts per (side, leverage)
 	lots  [2]lotQueue
+
+	rate      []float64    // holding-decay rate per leverage bucket (per ns); nil without decay
+	decTS     engine.Nanos // time up to which decay has been applied
+	asym      bool         // the sides may hold different quantities (decay or tilt)
+	tilt      float64      // side split of new leveraged positions: longs get LeveragedShare·(1+tilt)
+	fundHours float64      // interval of the funding event being fed (hours; 0 = unknown)
 
 	haveRef   bool
 	ref       float64 // OI (base) the book accounts for: legacy + tracked
@@ -139,6 +148,22 @@ func New(cfg Config) (*Book, error) {
 	for i, l := range cfg.Leverage {
 		b.acct[i] = math.Min(cfg.AccountNotional, cfg.Brackets.MaxNotional(l))
 	}
+	for s := range 2 {
+		b.tl[s] = make([]float64, n)
+		b.cnt[s] = make([]int32, n)
+		b.dec[s] = make([]float64, n)
+		for i := range n {
+			b.dec[s][i] = 1
+		}
+	}
+	b.asym = cfg.FundingTilt > 0
+	if h := cfg.HoldHalfLife; h > 0 {
+		b.asym = true
+		b.rate = make([]float64, n)
+		for i, l := range cfg.Leverage {
+			b.rate[i] = math.Ln2 * math.Sqrt(l) / float64(h)
+		}
+	}
 	return b, nil
 }
 
@@ -174,6 +199,7 @@ func (b *Book) OnEvent(e *engine.Event) []Liquidation {
 	case engine.KindOI:
 		return b.OnOI(e.TS, e.Qty, e.Value)
 	case engine.KindFunding:
+		b.fundHours = e.Aux
 		return b.OnFunding(e.TS, e.Value, e.Price)
 	case engine.KindBar:
 		return b.OnBar(e)
@@ -413,8 +439,10 @@ func (b *Book) OnBar(e *engine.Event) []Liquidation {
 // first observation in each InflowInterval (on the Unix-epoch grid) is
 // applied; later ones in the same interval are ignored. The very first
 // observation only sets the baseline: that OI is the untracked pool,
-// whose entries are unknown. Afterwards ΔOI = OI − the book's OI (which
-// liquidations have already reduced) is turned into new cohorts (ΔOI > 0,
+// whose entries are unknown. Afterwards (with Config.HoldHalfLife the
+// positions whose holding time ran out since the last applied observation
+// are closed first) ΔOI = OI − the book's OI (which liquidations and
+// holding decay have already reduced) is turned into new cohorts (ΔOI > 0,
 // spread over the interval's volume at price) or closes positions (ΔOI <
 // 0, per Config.Outflow). It returns the liquidations of cohorts that the
 // update left past the current price.
@@ -435,9 +463,11 @@ func (b *Book) OnOI(ts engine.Nanos, qty, value float64) []Liquidation {
 	if !b.haveRef {
 		b.haveRef = true
 		b.ref, b.legacy = oi, oi
+		b.decTS = ts
 		b.resetHist()
 		return nil
 	}
+	b.decay(ts)
 	d := oi - b.ref
 	b.ref = oi
 	switch {
@@ -453,12 +483,22 @@ func (b *Book) OnOI(ts engine.Nanos, qty, value float64) []Liquidation {
 
 // OnFunding feeds a funding settlement: rate per interval (positive: longs
 // pay shorts) and the mark price (NaN: the last price is used). With
-// Config.Funding every cohort's isolated margin changes by its funding
-// cashflow, −s·mark·rate per base unit, and its liquidation price is
-// recomputed. It returns the liquidations of cohorts whose new
+// Config.FundingTilt the rate sets the side split of later inflows (the
+// interval is taken from the event's Aux when fed through OnEvent, else 8
+// hours). With Config.Funding every cohort's isolated margin changes by
+// its funding cashflow, −s·mark·rate per base unit, and its liquidation
+// price is recomputed. It returns the liquidations of cohorts whose new
 // liquidation price is past the current price.
 func (b *Book) OnFunding(ts engine.Nanos, rate, mark float64) []Liquidation {
 	b.out = b.out[:0]
+	if k := b.cfg.FundingTilt; k > 0 && finite(rate) {
+		h := b.fundHours
+		if !(h > 0 && h <= 24*7) {
+			h = 8
+		}
+		b.tilt = math.Max(-1, math.Min(1, k*(rate-perp.DefaultInterestRate*h/8)))
+	}
+	b.fundHours = 0
 	if !b.cfg.Funding || !finite(rate) || rate == 0 {
 		return nil
 	}

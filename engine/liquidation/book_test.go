@@ -35,6 +35,11 @@ func TestConfigValidate(t *testing.T) {
 		"waves":            func(c *Config) { c.MaxShockWaves = 0 },
 		"min notional":     func(c *Config) { c.EpisodeMinNotional = math.NaN() },
 		"leveraged share":  func(c *Config) { c.LeveragedShare = 0 },
+		"hold half-life":   func(c *Config) { c.HoldHalfLife = -time.Hour },
+		"funding tilt":     func(c *Config) { c.FundingTilt = math.NaN() },
+		"funding tilt < 0": func(c *Config) { c.FundingTilt = -1 },
+		"bucket < 0":       func(c *Config) { c.EpisodeBucket = -time.Minute },
+		"bucket > gap":     func(c *Config) { c.EpisodeBucket = time.Hour },
 	}
 	for name, f := range bad {
 		c := DefaultConfig()

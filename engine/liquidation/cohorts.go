@@ -68,6 +68,7 @@ func (b *Book) cohortAt(s int, k int32, lev int) int32 {
 	}
 	c := &b.cs[id]
 	*c = cohort{ebin: k, slot: -1, gen: c.gen, side: uint8(s), lev: uint8(lev), live: true}
+	b.cnt[s][lev]++
 	b.eids[s][i*b.nLev+lev] = id + 1
 	b.eocc[s].set(i)
 	return id
@@ -158,7 +159,10 @@ func (b *Book) release(id int32) {
 	if empty {
 		b.eocc[s].clear(i)
 	}
-	b.tot[s] -= c.qty
+	b.addStored(s, int(c.lev), -c.qty)
+	if b.cnt[s][c.lev]--; b.cnt[s][c.lev] == 0 {
+		b.tl[s][c.lev] = 0 // no float residue in an empty bucket
+	}
 	b.lots[s].stale += int(c.nlots)
 	c.nlots = 0
 	c.live = false
@@ -242,7 +246,7 @@ func (b *Book) sweepSide(ts engine.Nanos, s int, p, prev float64) {
 	total := 0.0
 	for _, it := range items {
 		c := &b.cs[it.id]
-		q := c.qty * b.scale[s]
+		q := c.qty * b.unit(s, int(c.lev))
 		px := c.lp
 		if s == long && !(prev > c.lp) || s == short && !(prev < c.lp) {
 			px = p

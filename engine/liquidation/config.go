@@ -86,6 +86,14 @@ type Config struct {
 	// WaveGap: within an episode, a liquidation more than WaveGap after
 	// the previous one starts a new wave (burst). Default 30 seconds.
 	WaveGap time.Duration
+	// EpisodeBucket, if > 0, groups liquidations into episodes by
+	// buckets of this length on the Unix-epoch grid (e.g. minutes, like
+	// per-minute liquidation data): an episode continues while the next
+	// liquidation's bucket starts less than CascadeGap after the last
+	// one's, and its Waves are the distinct buckets with liquidations
+	// (WaveGap is then unused). With 1-minute buckets, CascadeGap 4m ends
+	// an episode after 3 quiet minutes. Default 0 (continuous time).
+	EpisodeBucket time.Duration
 	// EpisodeMinNotional drops episodes below this liquidated notional
 	// (quote). Default 0 (keep all).
 	EpisodeMinNotional float64
@@ -100,8 +108,24 @@ type Config struct {
 	// price is that of one account of min(AccountNotional, the largest
 	// notional its leverage allows) at the cohort's entry. Default 20 000.
 	AccountNotional float64
+	// FundingTilt tilts the side split of new leveraged positions by the
+	// last funding rate F (per interval; I is the interest component,
+	// 0.01% per 8 hours, scaled to the interval): with tilt = clamp(
+	// FundingTilt·(F − I), −1, 1), longs get LeveragedShare·(1+tilt) of
+	// each OI increase and shorts LeveragedShare·(1−tilt) (each capped at
+	// 1), the rest joining the untracked pool. Funding above the interest
+	// rate means the perpetual trades at a premium: longs are crowded.
+	// Default 0 (off: both sides get LeveragedShare).
+	FundingTilt float64
 	// MaxShockWaves caps the waves of one Shock. Default 100.
 	MaxShockWaves int
+	// HoldHalfLife is the holding-time half-life of a 1x position: a
+	// cohort of leverage L closes voluntarily at a constant rate, with
+	// half-life HoldHalfLife/sqrt(L), whatever the open interest does.
+	// The closed quantity leaves the tracked book and the book's OI, so
+	// the next OI observation counts the positions that replaced it as
+	// new inflow. Default 0 (off: positions close only when OI falls).
+	HoldHalfLife time.Duration
 }
 
 // Default parameter values (see Config).
@@ -218,6 +242,9 @@ func (c Config) Validate() error {
 	if c.WaveGap < 0 || c.WaveGap > c.CascadeGap {
 		return bad("WaveGap", "%v, want in [0, CascadeGap %v]", c.WaveGap, c.CascadeGap)
 	}
+	if c.EpisodeBucket < 0 || c.EpisodeBucket > c.CascadeGap {
+		return bad("EpisodeBucket", "%v, want in [0, CascadeGap %v] (0 = continuous time)", c.EpisodeBucket, c.CascadeGap)
+	}
 	if !(c.EpisodeMinNotional >= 0 && finite(c.EpisodeMinNotional)) {
 		return bad("EpisodeMinNotional", "%v, want >= 0", c.EpisodeMinNotional)
 	}
@@ -226,6 +253,12 @@ func (c Config) Validate() error {
 	}
 	if !(c.AccountNotional > 0 && finite(c.AccountNotional)) {
 		return bad("AccountNotional", "%v, want > 0", c.AccountNotional)
+	}
+	if !(c.FundingTilt >= 0 && finite(c.FundingTilt)) {
+		return bad("FundingTilt", "%v, want >= 0 (0 = off)", c.FundingTilt)
+	}
+	if c.HoldHalfLife < 0 {
+		return bad("HoldHalfLife", "%v, want >= 0 (0 = no decay)", c.HoldHalfLife)
 	}
 	if c.MaxShockWaves < 1 {
 		return bad("MaxShockWaves", "%d, want >= 1", c.MaxShockWaves)

@@ -15,7 +15,8 @@ type Episode struct {
 	Count      int          // liquidations (cohorts)
 	// Waves counts the bursts: maximal runs of liquidations each at most
 	// WaveGap after the previous one (with WaveGap 0, the distinct
-	// timestamps).
+	// timestamps); with Config.EpisodeBucket, the distinct buckets (e.g.
+	// minutes) holding liquidations.
 	Waves int
 	// PriceStart and PriceEnd are the execution prices of the first and
 	// last liquidation; Move = PriceEnd/PriceStart − 1 (negative for a
@@ -33,16 +34,28 @@ type Episode struct {
 // once, the one that started first is emitted first (longs on ties).
 type Episodes struct {
 	gap, waveGap engine.Nanos
+	bucket       engine.Nanos // 0: continuous time
 	min          float64
 	open         [2]Episode
+	last         [2]engine.Nanos // grouping time of the open episode's last liquidation
 	active       [2]bool
 	emit         func(Episode)
 }
 
-// NewEpisodes returns a grouper with cfg's CascadeGap, WaveGap and
-// EpisodeMinNotional that passes closed episodes to emit.
+// NewEpisodes returns a grouper with cfg's CascadeGap, WaveGap,
+// EpisodeBucket and EpisodeMinNotional that passes closed episodes to
+// emit.
 func NewEpisodes(cfg Config, emit func(Episode)) *Episodes {
-	return &Episodes{gap: engine.Nanos(cfg.CascadeGap), waveGap: engine.Nanos(cfg.WaveGap), min: cfg.EpisodeMinNotional, emit: emit}
+	return &Episodes{gap: engine.Nanos(cfg.CascadeGap), waveGap: engine.Nanos(cfg.WaveGap), bucket: engine.Nanos(cfg.EpisodeBucket),
+		min: cfg.EpisodeMinNotional, emit: emit}
+}
+
+// at is the time the grouping uses: ts, or the start of its bucket.
+func (x *Episodes) at(ts engine.Nanos) engine.Nanos {
+	if x.bucket <= 0 {
+		return ts
+	}
+	return engine.Nanos(floorDiv(int64(ts), int64(x.bucket)) * int64(x.bucket))
 }
 
 // Add feeds one liquidation; liquidations must come in time order.
@@ -53,12 +66,14 @@ func (x *Episodes) Add(l Liquidation) {
 		s = short
 	}
 	e := &x.open[s]
+	t := x.at(l.TS)
 	if !x.active[s] {
 		x.active[s] = true
 		*e = Episode{Start: l.TS, End: l.TS, Side: l.Side, Waves: 1, PriceStart: l.Price}
-	} else if l.TS-e.End > x.waveGap {
+	} else if x.bucket > 0 && t != x.last[s] || x.bucket <= 0 && l.TS-e.End > x.waveGap {
 		e.Waves++
 	}
+	x.last[s] = t
 	e.End = l.TS
 	e.Notional += l.Notional
 	e.Qty += l.Qty
@@ -67,10 +82,12 @@ func (x *Episodes) Add(l Liquidation) {
 }
 
 // Advance closes the episodes whose last liquidation is at least
-// CascadeGap before now.
+// CascadeGap before now (with EpisodeBucket: whose bucket starts at least
+// CascadeGap before now's).
 func (x *Episodes) Advance(now engine.Nanos) {
-	dl := x.active[long] && now-x.open[long].End >= x.gap
-	ds := x.active[short] && now-x.open[short].End >= x.gap
+	t := x.at(now)
+	dl := x.active[long] && t-x.last[long] >= x.gap
+	ds := x.active[short] && t-x.last[short] >= x.gap
 	x.close(dl, ds)
 }
 

@@ -1,6 +1,10 @@
 package liquidation
 
-import "math"
+import (
+	"math"
+
+	"github.com/cascade-research/cascade/engine"
+)
 
 // inflow opens d base units of new contracts (one long and one short
 // holder each), spread over the interval's volume at price, and over
@@ -11,9 +15,18 @@ import "math"
 // skipped and the rest renormalised (unless nothing survives).
 func (b *Book) inflow(d float64) {
 	// The unlevered share joins the untracked pool.
-	if sh := b.cfg.LeveragedShare; sh < 1 {
-		b.legacy += d * (1 - sh)
-		d *= sh
+	var ds [2]float64
+	if tilt := b.tilt; tilt != 0 {
+		sh := b.cfg.LeveragedShare
+		ds[long] = d * math.Min(1, sh*(1+tilt))
+		ds[short] = d * math.Min(1, sh*(1-tilt))
+		b.legacy += d - (ds[long]+ds[short])/2
+	} else {
+		if sh := b.cfg.LeveragedShare; sh < 1 {
+			b.legacy += d * (1 - sh)
+			d *= sh
+		}
+		ds = [2]float64{d, d}
 	}
 	// The interval's bins; with no volume, the last price.
 	bins := b.touched
@@ -23,7 +36,7 @@ func (b *Book) inflow(d float64) {
 	}
 	if !(vol > 0) {
 		if b.last <= 0 {
-			b.legacy += d // nowhere to put it
+			b.legacy += (ds[long] + ds[short]) / 2 // nowhere to put it
 			return
 		}
 		k := b.bn.bin(b.last)
@@ -82,7 +95,7 @@ func (b *Book) inflow(d float64) {
 				if w <= 0 || filter && !b.survives(s, lps[j*n+i]) {
 					continue
 				}
-				b.open(s, k, i, d*w*norm, entry)
+				b.open(s, k, i, ds[s]*w*norm, entry)
 			}
 		}
 	}
@@ -109,13 +122,13 @@ func (b *Book) open(s int, k int32, i int, q, price float64) {
 	}
 	id := b.cohortAt(s, k, i)
 	c := &b.cs[id]
-	sc := b.scale[s]
+	sc := b.unit(s, i)
 	old := c.qty * sc
 	nq := old + q
 	c.entry = (c.entry*old + price*q) / nq
 	c.mpu = (c.mpu*old + price/b.cfg.Leverage[i]*q) / nq
 	c.qty += q / sc
-	b.tot[s] += q / sc
+	b.addStored(s, i, q/sc)
 	b.relp(id)
 	if b.cfg.Outflow == OutflowOldestFirst {
 		b.lots[s].items = append(b.lots[s].items, lot{id: id, gen: c.gen, qty: q / sc})
@@ -127,7 +140,11 @@ func (b *Book) open(s int, k int32, i int, q, price float64) {
 // pool takes its proportion of the book's OI; the rest is closed from the
 // tracked cohorts by the outflow rule.
 func (b *Book) outflow(x float64) {
-	tracked := math.Max(b.tot[long]*b.scale[long], b.tot[short]*b.scale[short])
+	if b.asym {
+		b.outflowAsym(x)
+		return
+	}
+	tracked := math.Max(b.sideQty(long), b.sideQty(short))
 	var fromLegacy float64
 	if t := b.legacy + tracked; t > 0 {
 		fromLegacy = x * b.legacy / t
@@ -142,10 +159,32 @@ func (b *Book) outflow(x float64) {
 	b.removeSide(short, rest)
 }
 
+// outflowAsym is outflow for books whose sides may differ (holding decay,
+// side tilt): each side's holders close x in proportion, the untracked
+// pool (the average of the sides' untracked holders) its share and side
+// s's cohorts x·tracked(s)/OI.
+func (b *Book) outflowAsym(x float64) {
+	tq := [2]float64{b.sideQty(long), b.sideQty(short)}
+	ref := b.legacy + (tq[long]+tq[short])/2
+	if !(ref > 0) {
+		return
+	}
+	if x >= ref {
+		b.legacy = 0
+		b.removeSide(long, tq[long])
+		b.removeSide(short, tq[short])
+		return
+	}
+	b.legacy -= x * b.legacy / ref
+	for s := range 2 {
+		b.removeSide(s, x*tq[s]/ref)
+	}
+}
+
 // removeSide closes amt base units of side s's cohorts by the outflow
 // rule.
 func (b *Book) removeSide(s int, amt float64) {
-	total := b.tot[s] * b.scale[s]
+	total := b.sideQty(s)
 	if !(amt > 0) || !(total > 0) {
 		return
 	}
@@ -174,27 +213,118 @@ func (b *Book) clearSide(s int) {
 		}
 	}
 	b.tot[s], b.scale[s] = 0, 1
+	for l := range b.nLev {
+		b.tl[s][l], b.dec[s][l] = 0, 1
+	}
 	b.lots[s] = lotQueue{items: b.lots[s].items[:0]}
 }
 
-// renorm folds side s's scale into its cohorts' stored quantities.
+// renorm folds side s's scale and decay factors into its cohorts' stored
+// quantities (and its lots').
 func (b *Book) renorm(s int) {
-	sc := b.scale[s]
 	b.tot[s] = 0
+	for l := range b.nLev {
+		b.tl[s][l] = 0
+	}
 	for i := range b.cs {
 		if c := &b.cs[i]; c.live && int(c.side) == s {
-			c.qty *= sc
+			c.qty *= b.unit(s, int(c.lev))
 			b.tot[s] += c.qty
+			b.tl[s][c.lev] += c.qty
+		}
+	}
+	lq := &b.lots[s]
+	for j := lq.head; j < len(lq.items); j++ {
+		if l := &lq.items[j]; b.cs[l.id].live && b.cs[l.id].gen == l.gen {
+			l.qty *= b.unit(s, int(b.cs[l.id].lev))
 		}
 	}
 	b.scale[s] = 1
+	for l := range b.nLev {
+		b.dec[s][l] = 1
+	}
+}
+
+// unit converts side s's stored quantities of leverage bucket l into base
+// units.
+func (b *Book) unit(s, l int) float64 { return b.scale[s] * b.dec[s][l] }
+
+// sideQty returns side s's tracked quantity (base).
+func (b *Book) sideQty(s int) float64 {
+	if b.rate == nil {
+		return b.tot[s] * b.scale[s]
+	}
+	q := 0.0
+	for l, x := range b.tl[s] {
+		q += x * b.dec[s][l]
+	}
+	return q * b.scale[s]
+}
+
+// addStored adds dq stored units to side s, leverage bucket l's totals.
+func (b *Book) addStored(s, l int, dq float64) {
+	b.tot[s] += dq
+	b.tl[s][l] += dq
+}
+
+// minDecayFactor is the smallest lazy decay factor: below it the side's
+// factors are folded into its cohorts (O(cohorts), about once a week of
+// data for 125x at HoldHalfLife 96h), which keeps the stored quantities
+// within a factor 1e6 of each other and their sums accurate.
+const minDecayFactor = 1e-6
+
+// decay closes, at an applied OI observation at ts, the positions whose
+// holding time ran out since the previous one: every cohort of leverage L
+// keeps 2^(−Δt·sqrt(L)/HoldHalfLife) of its quantity (one lazy factor per
+// side and leverage bucket, O(leverage buckets)). A closing holder's
+// counterparty is untracked with probability u = untracked/book OI (the
+// contract closes and the pool loses that holder) and otherwise a tracked
+// holder who is closing too (already counted in its own decay, so the two
+// close one contract). With D the quantity closed on both sides together,
+// the book's OI falls by D·(1+u)/2 and the pool by D·u/2.
+func (b *Book) decay(ts engine.Nanos) {
+	if b.rate == nil || ts <= b.decTS {
+		return
+	}
+	dt := float64(ts - b.decTS)
+	b.decTS = ts
+	closed := 0.0
+	for s := range 2 {
+		sc, small := b.scale[s], false
+		for l, r := range b.rate {
+			q := b.tl[s][l] * b.dec[s][l] * sc
+			k := math.Exp(-r * dt)
+			closed += q * (1 - k)
+			if b.dec[s][l] *= k; b.dec[s][l] < minDecayFactor {
+				small = true
+			}
+		}
+		if small {
+			b.renorm(s)
+		}
+	}
+	b.closeVoluntary(closed)
+}
+
+// closeVoluntary accounts for q base units of tracked positions (either
+// side) closed voluntarily; see decay.
+func (b *Book) closeVoluntary(q float64) {
+	if !(q > 0) {
+		return
+	}
+	tracked := (b.sideQty(long) + b.sideQty(short) + q) / 2
+	u := 0.0
+	if t := b.legacy + tracked; t > 0 {
+		u = math.Min(1, math.Max(0, b.legacy/t))
+	}
+	b.ref = math.Max(0, b.ref-q*(1+u)/2)
+	b.legacy = math.Max(0, b.legacy-q*u/2)
 }
 
 // removeLosers closes positions from the most underwater entry bin
 // (longs: highest entry; shorts: lowest), a whole bin at a time, the last
 // bin in proportion.
 func (b *Book) removeLosers(s int, amt float64) {
-	sc := b.scale[s]
 	occ := b.eocc[s]
 	i := occ.prev(int(b.ew.n) - 1)
 	if s == short {
@@ -205,7 +335,8 @@ func (b *Book) removeLosers(s int, amt float64) {
 		binQty := 0.0
 		for _, id := range row {
 			if id > 0 {
-				binQty += b.cs[id-1].qty * sc
+				c := &b.cs[id-1]
+				binQty += c.qty * b.unit(s, int(c.lev))
 			}
 		}
 		next := occ.prev(i - 1)
@@ -224,9 +355,9 @@ func (b *Book) removeLosers(s int, amt float64) {
 			for _, id := range row {
 				if id > 0 {
 					c := &b.cs[id-1]
-					b.tot[s] -= c.qty
+					b.addStored(s, int(c.lev), -c.qty)
 					c.qty *= f
-					b.tot[s] += c.qty
+					b.addStored(s, int(c.lev), c.qty)
 				}
 			}
 			amt = 0
@@ -238,7 +369,6 @@ func (b *Book) removeLosers(s int, amt float64) {
 // removeOldest closes positions first in, first out, following the lots
 // of side s.
 func (b *Book) removeOldest(s int, amt float64) {
-	sc := b.scale[s]
 	lq := &b.lots[s]
 	for amt > 0 && lq.head < len(lq.items) {
 		l := &lq.items[lq.head]
@@ -248,6 +378,7 @@ func (b *Book) removeOldest(s int, amt float64) {
 			lq.stale--
 			continue
 		}
+		sc := b.unit(s, int(c.lev))
 		avail := math.Min(l.qty, c.qty) * sc
 		take := math.Min(avail, amt)
 		amt -= take
@@ -257,7 +388,7 @@ func (b *Book) removeOldest(s int, amt float64) {
 		}
 		l.qty -= t
 		c.qty -= t
-		b.tot[s] -= t
+		b.addStored(s, int(c.lev), -t)
 		if l.qty <= 0 {
 			lq.head++
 			c.nlots--

@@ -26,6 +26,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.txt with the current
 //	run <name> [key=value ...]       config: leverage=2,10 aggr=1,1 pass=1,1
 //	                                 outflow=… funding=true|false bin=0.001
 //	                                 account=20000 gap=5m wavegap=30s
+//	                                 hold=96h bucket=1m ftilt=3000 share=0.35
 //	trade <offset> <price> <qty> <buy|sell|none>
 //	path <offset> <price>            an intra-bar path point
 //	oi <offset> <qty>                OI in base units
@@ -194,6 +195,16 @@ func runGoldenCase(t *testing.T, input []string) []string {
 				case "wavegap":
 					d, _ := time.ParseDuration(v)
 					cfg.WaveGap = d
+				case "hold":
+					d, _ := time.ParseDuration(v)
+					cfg.HoldHalfLife = d
+				case "bucket":
+					d, _ := time.ParseDuration(v)
+					cfg.EpisodeBucket = d
+				case "ftilt":
+					cfg.FundingTilt = num(line, v)
+				case "share":
+					cfg.LeveragedShare = num(line, v)
 				default:
 					fail(line, "unknown key %q", k)
 				}

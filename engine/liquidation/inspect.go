@@ -12,8 +12,8 @@ type Stats struct {
 	Cohorts      int     // live cohorts
 	LongQty      float64 // tracked long positions (base)
 	ShortQty     float64 // tracked short positions (base)
-	UntrackedQty float64 // untracked pool (base): the first OI observation plus the unlevered share of inflows, less its outflows
-	OI           float64 // the book's OI (base): legacy + tracked, observed OI less liquidations since
+	UntrackedQty float64 // untracked pool (base): the first OI observation plus the unlevered share of inflows, less its outflows (and, with holding decay, the counterparties of decayed positions)
+	OI           float64 // the book's OI (base): untracked + tracked (the mean of the sides), observed OI less liquidations and holding decay since
 	Price        float64 // last price
 	// Liquidations counts liquidated cohorts; LiquidatedLong and
 	// LiquidatedShort sum their notional (quote at LP).
@@ -26,8 +26,8 @@ type Stats struct {
 func (b *Book) Stats() Stats {
 	st := b.counter
 	st.Cohorts = len(b.cs) - len(b.free)
-	st.LongQty = b.tot[long] * b.scale[long]
-	st.ShortQty = b.tot[short] * b.scale[short]
+	st.LongQty = b.sideQty(long)
+	st.ShortQty = b.sideQty(short)
 	st.UntrackedQty = b.legacy
 	st.OI = b.ref
 	st.Price = b.last
@@ -58,7 +58,7 @@ func (b *Book) Cohorts() []Cohort {
 				if id := b.eids[s][i*b.nLev+lev]; id > 0 {
 					c := &b.cs[id-1]
 					out = append(out, Cohort{Side: sideOf(s), Bin: c.ebin, Leverage: b.cfg.Leverage[lev],
-						Entry: c.entry, Qty: c.qty * b.scale[s], Margin: c.mpu, LiqPrice: c.lp})
+						Entry: c.entry, Qty: c.qty * b.unit(s, lev), Margin: c.mpu, LiqPrice: c.lp})
 				}
 			}
 		}
@@ -69,6 +69,8 @@ func (b *Book) Cohorts() []Cohort {
 // check verifies the book's internal invariants (for tests).
 func (b *Book) check() error {
 	var tot [2]float64
+	tl := [2][]float64{make([]float64, b.nLev), make([]float64, b.nLev)}
+	cnt := [2][]int32{make([]int32, b.nLev), make([]int32, b.nLev)}
 	live := 0
 	lmax, smin := math.Inf(-1), math.Inf(1)
 	for i := range b.cs {
@@ -79,6 +81,8 @@ func (b *Book) check() error {
 		live++
 		s := int(c.side)
 		tot[s] += c.qty
+		tl[s][c.lev] += c.qty
+		cnt[s][c.lev]++
 		if b.eids[s][b.ew.idx(c.ebin)*b.nLev+int(c.lev)] != int32(i)+1 {
 			return fmt.Errorf("cohort %d missing from the entry grid", i)
 		}
@@ -112,8 +116,20 @@ func (b *Book) check() error {
 		if stale != b.lots[s].stale {
 			return fmt.Errorf("side %d: %d stale lots, counted %d", s, stale, b.lots[s].stale)
 		}
-		if math.Abs(tot[s]-b.tot[s]) > 1e-9*math.Max(1, tot[s]) {
+		tol := 1e-9
+		if b.rate != nil {
+			tol = 1e-7 // stored quantities span up to 1/minDecayFactor
+		}
+		if math.Abs(tot[s]-b.tot[s]) > tol*math.Max(1, tot[s]) {
 			return fmt.Errorf("side %d total %v, want %v", s, b.tot[s], tot[s])
+		}
+		for l := range b.nLev {
+			if cnt[s][l] != b.cnt[s][l] {
+				return fmt.Errorf("side %d leverage %d: %d cohorts, counted %d", s, l, cnt[s][l], b.cnt[s][l])
+			}
+			if math.Abs(tl[s][l]-b.tl[s][l]) > tol*math.Max(1, tl[s][l]) {
+				return fmt.Errorf("side %d leverage %d total %v, want %v", s, l, b.tl[s][l], tl[s][l])
+			}
 		}
 		for i := range b.cells[s] {
 			if (len(b.cells[s][i]) > 0) != b.locc[s].has(i) {

@@ -83,7 +83,7 @@ func (b *Book) Map(price, above, below, step float64) Map {
 	if len(m.Shorts) > 0 {
 		b.eachInBins(short, b.bn.bin(price), b.bn.bin(hi), func(c *cohort) {
 			if c.lp > price && c.lp <= hi {
-				m.Shorts[bandAbove(m.Shorts, price, step, c.lp)].Notional += c.qty * b.scale[short] * c.lp
+				m.Shorts[bandAbove(m.Shorts, price, step, c.lp)].Notional += c.qty * b.unit(short, int(c.lev)) * c.lp
 			}
 		})
 	}
@@ -94,7 +94,7 @@ func (b *Book) Map(price, above, below, step float64) Map {
 		}
 		b.eachInBins(long, klo, b.bn.bin(price), func(c *cohort) {
 			if c.lp >= lo && c.lp < price {
-				m.Longs[bandBelow(m.Longs, price, step, c.lp)].Notional += c.qty * b.scale[long] * c.lp
+				m.Longs[bandBelow(m.Longs, price, step, c.lp)].Notional += c.qty * b.unit(long, int(c.lev)) * c.lp
 			}
 		})
 	}
@@ -202,7 +202,7 @@ func (b *Book) Snapshot() *Snapshot {
 		ex := make([]Exposure, len(items))
 		for j, it := range items {
 			c := &b.cs[it.id]
-			q := c.qty * b.scale[s]
+			q := c.qty * b.unit(s, int(c.lev))
 			ex[j] = Exposure{LiqPrice: c.lp, Qty: q, Notional: q * c.lp, Leverage: b.cfg.Leverage[c.lev], Entry: c.entry}
 		}
 		if s == long {

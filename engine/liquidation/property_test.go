@@ -56,7 +56,7 @@ func bruteCrossed(b *Book, p float64) []liqKey {
 				hit = c.lp > 0 && c.lp <= p
 			}
 			if hit {
-				ks = append(ks, liqKey{sideOf(s), c.ebin, b.cfg.Leverage[c.lev], c.lp, c.qty * b.scale[s], c.entry})
+				ks = append(ks, liqKey{sideOf(s), c.ebin, b.cfg.Leverage[c.lev], c.lp, c.qty * b.unit(s, int(c.lev)), c.entry})
 			}
 		}
 		slices.SortFunc(ks, func(x, y liqKey) int {
@@ -86,10 +86,33 @@ func bruteCrossed(b *Book, p float64) []liqKey {
 // past its price, and nothing else; the book's invariants hold after
 // every event.
 func TestCrossingMatchesBruteForce(t *testing.T) {
+	variants := []struct {
+		name string
+		set  func(c *Config)
+	}{
+		{"", func(c *Config) {}},
+		// Holding decay (with lazy per-leverage factors), a funding tilt
+		// and a leveraged share: the sides differ.
+		{"/decay", func(c *Config) { c.HoldHalfLife = 96 * time.Hour; c.FundingTilt = 3000; c.LeveragedShare = 0.5 }},
+		// Decay so fast that the lazy factors underflow and are folded
+		// into the cohorts (and lots) many times.
+		{"/fastdecay", func(c *Config) { c.HoldHalfLife = 10 * time.Minute }},
+	}
 	for _, rule := range rules {
-		t.Run(string(rule), func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.Outflow = rule
+		for _, v := range variants {
+			t.Run(string(rule)+v.name, func(t *testing.T) {
+				cfg := DefaultConfig()
+				cfg.Outflow = rule
+				v.set(&cfg)
+				crossingMatchesBruteForce(t, cfg)
+			})
+		}
+	}
+}
+
+func crossingMatchesBruteForce(t *testing.T, cfg Config) {
+	{
+		{
 			b := mustNew(t, cfg)
 			evs := walkEvents(walkOpts{seed: 7, trades: 25_000, start: 50_000, vol: 0.0008, stepNs: 3 * engine.Second, oi: 1000, fundRate: 0.001})
 			r := rand.New(rand.NewPCG(3, 4))
@@ -129,8 +152,8 @@ func TestCrossingMatchesBruteForce(t *testing.T) {
 			if nCross < 20 || nLiq < 100 {
 				t.Fatalf("only %d crossing trades and %d liquidations: the walk is too tame to test anything", nCross, nLiq)
 			}
-			t.Logf("%s: %d crossing trades, %d liquidations, %d cohorts left", rule, nCross, nLiq, b.Stats().Cohorts)
-		})
+			t.Logf("%d crossing trades, %d liquidations, %d cohorts left", nCross, nLiq, b.Stats().Cohorts)
+		}
 	}
 }
 
