@@ -24,16 +24,26 @@ type column struct {
 	idx      int // column index in the file, -1 if absent
 	nullable bool
 	maxDef   int16
-	reader   file.ColumnChunkReader
-	i64      []int64
-	i32      []int32
-	f64      []float64
-	ba       []parquet.ByteArray
-	def      []int16
-	packed   []float64 // nullable float: packed non-null values before spreading
-	strs     []string  // byte-array values as strings (cached)
-	lastStr  string
-	tsScale  int64 // ts column: nanoseconds per stored unit
+	maxRep   int16
+	reader   file.ColumnChunkReader // Arrow's reader, when not on the fast path
+	fast     fastState
+	// rule is the validation the kind applies to every value (ruleNone if
+	// none or not per value); clean is set by read when every value of
+	// the batch came from a dictionary whose entries all pass the rule, so
+	// validation can skip the column.
+	rule  uint8
+	clean bool
+	// chunks opened on the fast path and with Arrow's reader (for tests)
+	nFast, nArrow int
+	i64           []int64
+	i32           []int32
+	f64           []float64
+	ba            []parquet.ByteArray
+	def           []int16
+	packed        []float64 // nullable float: packed non-null values before spreading
+	strs          []string  // byte-array values as strings (cached)
+	lastStr       string
+	tsScale       int64 // ts column: nanoseconds per stored unit
 }
 
 func newColumn(spec colSpec, batch int) *column {
@@ -68,6 +78,7 @@ func (c *column) bind(path string, sc *schema.Schema) error {
 		return fmt.Errorf("%s: column %q has type %s, want %s", path, c.spec.name, col.PhysicalType(), c.spec.typ)
 	}
 	c.maxDef = col.MaxDefinitionLevel()
+	c.maxRep = col.MaxRepetitionLevel()
 	c.nullable = c.maxDef > 0
 	if c.spec.name == "ts" {
 		lt, ok := col.LogicalType().(*schema.TimestampLogicalType)
@@ -88,13 +99,24 @@ func (c *column) bind(path string, sc *schema.Schema) error {
 	return nil
 }
 
-// open starts reading the column in row group rg.
-func (c *column) open(rg *file.RowGroupReader) error {
+// open starts reading the column in row group i of f: on the fast path
+// when the chunk allows it, else with Arrow's column-chunk reader.
+func (c *column) open(f *file.Reader, i int, src *fileSrc) error {
+	c.reader = nil
+	c.fast.on = false
 	if c.idx < 0 {
-		c.reader = nil
 		return nil
 	}
-	r, err := rg.Column(c.idx)
+	ok, err := c.openFast(f.MetaData().RowGroup(i), src)
+	if err != nil {
+		return fmt.Errorf("column %q: %w", c.spec.name, err)
+	}
+	if ok {
+		c.nFast++
+		return nil
+	}
+	c.nArrow++
+	r, err := f.RowGroup(i).Column(c.idx)
 	if err != nil {
 		return err
 	}
@@ -106,6 +128,10 @@ func (c *column) open(rg *file.RowGroupReader) error {
 // for float columns; for other nullable columns the def levels say which
 // rows are null.
 func (c *column) read(n int) error {
+	c.clean = false
+	if c.fast.on {
+		return c.readFast(n)
+	}
 	if c.reader == nil {
 		if c.f64 != nil {
 			for i := 0; i < n; i++ {

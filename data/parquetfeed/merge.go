@@ -3,7 +3,6 @@ package parquetfeed
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/cascade-research/cascade/engine"
 )
@@ -31,14 +30,12 @@ func (a key) less(b key) bool {
 	return a.idx < b.idx
 }
 
-var maxKey = key{ts: math.MaxInt64, kind: math.MaxUint8, idx: math.MaxInt}
-
 // mergeState is embedded in Feed.
 type mergeState struct {
 	heap    []key // pending sources (not cur), a min-heap
 	cur     *kindSource
 	curIdx  int
-	limit   key // smallest pending key: cur may run while below it
+	end     int // rows of cur's batch before end sort before every pending source
 	ev      *engine.Event
 	err     error
 	started bool
@@ -97,23 +94,22 @@ func (f *Feed) advance(i int) {
 
 // Next advances to the next event in merged order.
 func (f *Feed) Next() bool {
-	if f.err != nil {
-		return false
-	}
 	if c := f.cur; c != nil {
 		// Fast path: the next row of the current batch still sorts first.
-		if c.pos < c.n && c.barPath == nil {
-			k := key{engine.Nanos(c.cols[cTS].i64[c.pos]), c.kind, f.curIdx}
-			if k.less(f.limit) {
-				i := c.pos
-				c.pos++
+		if i := c.pos; i < f.end {
+			c.pos = i + 1
+			if c.kind == engine.KindTrade {
+				c.emitTrade(i)
+			} else {
 				c.emit(i)
-				c.stats.Events++
-				return true
 			}
+			c.stats.Events++
+			return true
 		}
 		f.cur = nil
 		f.advance(f.curIdx)
+	} else if f.err != nil {
+		return false
 	} else if !f.started {
 		f.started = true
 		for i := range f.sources {
@@ -126,11 +122,41 @@ func (f *Feed) Next() bool {
 	k := f.pop()
 	f.cur, f.curIdx = f.sources[k.idx], k.idx
 	f.ev = &f.cur.ev
-	f.limit = maxKey
-	if len(f.heap) > 0 {
-		f.limit = f.heap[0]
-	}
+	f.end = f.runEnd()
 	return true
+}
+
+// runEnd returns the end of the rows of the current source's batch, from
+// its next row on, that sort before the smallest pending key: the rows the
+// fast path may yield without looking at the heap. Bar sources yield
+// through kindSource.Next (their path events are not batch rows).
+func (f *Feed) runEnd() int {
+	c := f.cur
+	if c.barPath != nil {
+		return 0
+	}
+	if len(f.heap) == 0 {
+		return c.n
+	}
+	lim := f.heap[0]
+	ts := c.cols[cTS].i64[c.pos:c.n]
+	// Rows are sorted by ts: find the first that does not sort first.
+	// Ties go to cur when its (kind, index) is smaller.
+	tieOK := c.kind < lim.kind || (c.kind == lim.kind && f.curIdx < lim.idx)
+	first := func(t int64) bool { return engine.Nanos(t) < lim.ts || (tieOK && engine.Nanos(t) == lim.ts) }
+	if len(ts) == 0 || first(ts[len(ts)-1]) {
+		return c.n // the common case: the whole batch
+	}
+	lo, hi := 0, len(ts)-1 // first(ts[hi]) is false
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if first(ts[m]) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return c.pos + lo
 }
 
 // Event returns the current event; valid until the next call to Next.

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/metadata"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/cascade-research/cascade/data/dataset"
 	"github.com/cascade-research/cascade/engine"
@@ -66,6 +68,8 @@ type kindSource struct {
 	batch    int
 
 	f       *file.Reader
+	src     fileSrc
+	zstd    *zstd.Decoder // the fast path's, shared by the columns
 	path    string
 	rg      int   // next row group to open
 	rgLeft  int64 // rows left in the current row group
@@ -74,16 +78,20 @@ type kindSource struct {
 	rows    int // rows decoded in the current batch
 	pos, n  int // next row to yield and end of the rows to yield
 
-	ev      engine.Event
-	lastTS  engine.Nanos
-	lastID  int64
-	hasID   bool // the file has a trade_id column
-	haveID  bool // lastID holds a previous trade's id
-	err     error
-	done    bool
-	stats   Stats
-	series  *seriesNames
-	barPath *barPath
+	ev engine.Event
+	// trade columns of the current batch, for emitTrade
+	tsv, idv  []int64
+	pxv, qtyv []float64
+	sidev     []int32
+	lastTS    engine.Nanos
+	lastID    int64
+	hasID     bool // the file has a trade_id column
+	haveID    bool // lastID holds a previous trade's id
+	err       error
+	done      bool
+	stats     Stats
+	series    *seriesNames
+	barPath   *barPath
 }
 
 // seriesNames interns series names into stable indices, in order of first
@@ -109,7 +117,12 @@ func newKindSource(ctx context.Context, k engine.Kind, days []dataset.Day, from,
 		s.files = append(s.files, d.Files...)
 	}
 	for _, spec := range kindColumns[k] {
-		s.cols = append(s.cols, newColumn(spec, batch))
+		c := newColumn(spec, batch)
+		c.fast.ch.zstd = &s.zstd
+		s.cols = append(s.cols, c)
+	}
+	if k == engine.KindTrade {
+		s.cols[cPrice].rule, s.cols[cQty].rule, s.cols[cSide].rule = rulePositive, rulePositive, ruleSide
 	}
 	s.ev.Kind = k
 	if k == engine.KindBar {
@@ -151,11 +164,22 @@ func (s *kindSource) nextFile() bool {
 	}
 	s.path = s.files[s.fileIdx]
 	s.fileIdx++
-	f, err := file.OpenParquetFile(s.path, false)
+	osf, err := os.Open(s.path)
 	if err != nil {
 		return s.fail(fmt.Errorf("open %s: %w (corrupt or not a Parquet file?)", s.path, err))
 	}
+	st, err := osf.Stat()
+	if err != nil {
+		osf.Close()
+		return s.fail(fmt.Errorf("open %s: %w", s.path, err))
+	}
+	f, err := file.NewParquetReader(osf)
+	if err != nil {
+		osf.Close()
+		return s.fail(fmt.Errorf("open %s: %w (corrupt or not a Parquet file?)", s.path, err))
+	}
 	s.f = f
+	s.src = fileSrc{r: osf, size: st.Size(), ok: littleEndian && !f.MetaData().WriterVersion().LessThan(metadata.Parquet816FixedVersion)}
 	s.rg = 0
 	s.rowBase = 0
 	s.stats.Files++
@@ -166,6 +190,9 @@ func (s *kindSource) nextFile() bool {
 		}
 	}
 	s.hasID = s.kind == engine.KindTrade && s.cols[cID].idx >= 0
+	if !s.hasID {
+		s.ev.ID = 0 // a file without trade ids: no stale id from the previous file
+	}
 	return true
 }
 
@@ -190,9 +217,8 @@ func (s *kindSource) nextRowGroup() bool {
 				continue
 			}
 		}
-		rg := s.f.RowGroup(i)
 		for _, c := range s.cols {
-			if err := c.open(rg); err != nil {
+			if err := c.open(s.f, i, &s.src); err != nil {
 				return s.fail(fmt.Errorf("%s: row group %d: %w", s.path, i, err))
 			}
 		}
@@ -278,6 +304,13 @@ func (s *kindSource) fill() bool {
 			}
 		}
 		s.pos, s.n = lo, hi
+		if s.kind == engine.KindTrade {
+			c := s.cols
+			s.tsv, s.pxv, s.qtyv, s.sidev = ts, c[cPrice].f64[:n], c[cQty].f64[:n], c[cSide].i32[:n]
+			if s.hasID {
+				s.idv = c[cID].i64[:n]
+			}
+		}
 		if lo < hi || s.done {
 			return lo < hi
 		}
@@ -302,6 +335,15 @@ func (s *kindSource) Next() bool {
 	return true
 }
 
+// emitTrade fills s.ev from validated trade row i of the current batch.
+func (s *kindSource) emitTrade(i int) {
+	ev := &s.ev
+	ev.TS, ev.Price, ev.Qty, ev.Side = engine.Nanos(s.tsv[i]), s.pxv[i], s.qtyv[i], int8(s.sidev[i])
+	if s.hasID {
+		ev.ID = s.idv[i]
+	}
+}
+
 // emit fills s.ev from validated row i of the current batch.
 func (s *kindSource) emit(i int) {
 	ev := &s.ev
@@ -309,10 +351,7 @@ func (s *kindSource) emit(i int) {
 	ev.TS = engine.Nanos(c[cTS].i64[i])
 	switch s.kind {
 	case engine.KindTrade:
-		ev.Price, ev.Qty, ev.Side = c[cPrice].f64[i], c[cQty].f64[i], int8(c[cSide].i32[i])
-		if s.hasID {
-			ev.ID = c[cID].i64[i]
-		}
+		s.emitTrade(i)
 	case engine.KindBar:
 		s.emitBar(i)
 	case engine.KindFunding:
@@ -344,26 +383,31 @@ func (s *kindSource) validate(lo, hi int) error {
 	}
 	switch s.kind {
 	case engine.KindTrade:
+		// Columns whose batch came from an all-valid dictionary need no
+		// check; the others are checked row by row, in the same order.
 		price, qty, side := c[cPrice].f64, c[cQty].f64, c[cSide].i32
-		for i := lo; i < hi; i++ {
-			if badPositive(price[i]) {
+		cp, cq, cs := !c[cPrice].clean, !c[cQty].clean, !c[cSide].clean
+		for i := lo; (cp || cq || cs) && i < hi; i++ {
+			if cp && badPositive(price[i]) {
 				return bad(i, "price", fmt.Sprintf("got %v, want a finite number > 0", price[i]))
 			}
-			if badPositive(qty[i]) {
+			if cq && badPositive(qty[i]) {
 				return bad(i, "qty", fmt.Sprintf("got %v, want a finite number > 0", qty[i]))
 			}
-			if side[i] != 1 && side[i] != -1 {
+			if cs && side[i] != 1 && side[i] != -1 {
 				return bad(i, "side", fmt.Sprintf("got %d, want +1 (taker buy) or -1 (taker sell)", side[i]))
 			}
 		}
 		if s.hasID {
-			ids := c[cID].i64
-			for i := lo; i < hi; i++ {
-				if s.haveID && ids[i] <= s.lastID {
-					return bad(i, "trade_id", fmt.Sprintf("id %d after %d: duplicate or out-of-order trade id", ids[i], s.lastID))
+			ids := c[cID].i64[lo:hi]
+			last, have := s.lastID, s.haveID
+			for i, id := range ids {
+				if have && id <= last {
+					return bad(lo+i, "trade_id", fmt.Sprintf("id %d after %d: duplicate or out-of-order trade id", id, last))
 				}
-				s.lastID, s.haveID = ids[i], true
+				last, have = id, true
 			}
+			s.lastID, s.haveID = last, have
 		}
 	case engine.KindBar:
 		return s.validateBars(lo, hi, bad)
@@ -426,8 +470,12 @@ func (s *kindSource) Event() *engine.Event { return &s.ev }
 // Err returns the error that stopped the source, if any.
 func (s *kindSource) Err() error { return s.err }
 
-// Close releases the open file.
+// Close releases the open file and the zstd decoder.
 func (s *kindSource) Close() error {
 	s.done = true
+	if s.zstd != nil {
+		s.zstd.Close()
+		s.zstd = nil
+	}
 	return s.closeFile()
 }
