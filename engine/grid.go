@@ -18,11 +18,14 @@ type Grid struct {
 
 	Open, High, Low, Close []float64
 	Volume, BuyVolume      []float64 // base units
+	Notional               []float64 // quote: sum of price × qty
 	Trades                 []int64
 	OI                     []float64 // base units (NaN if unknown)
 	OIValue                []float64 // quote (NaN if unknown)
 	Funding                []float64 // last settled funding rate, per 8 hours (fraction)
 	FundingSettled         []bool    // a funding settlement happened in this step
+	FundingRaw             []float64 // sum of the rates settled in this step, per their own interval
+	FundingN               []int64   // settlements in this step
 	Series                 map[string][]float64
 	// Recorded liquidations from the data (liquidations kind), quote
 	// notional per step by side liquidated.
@@ -77,6 +80,9 @@ func (b *GridBuilder) appendRow() {
 	g.Low = append(g.Low, c)
 	g.Close = append(g.Close, c)
 	g.Volume = append(g.Volume, 0)
+	g.Notional = append(g.Notional, 0)
+	g.FundingRaw = append(g.FundingRaw, 0)
+	g.FundingN = append(g.FundingN, 0)
 	g.BuyVolume = append(g.BuyVolume, 0)
 	g.Trades = append(g.Trades, 0)
 	g.OI = append(g.OI, b.oi)
@@ -132,6 +138,7 @@ func (b *GridBuilder) Add(e *Event) {
 		b.lastClose = p
 		g.Trades[i]++
 		g.Volume[i] += e.Qty
+		g.Notional[i] += p * e.Qty
 		if e.Side > 0 {
 			g.BuyVolume[i] += e.Qty
 		}
@@ -155,6 +162,8 @@ func (b *GridBuilder) Add(e *Event) {
 		b.funding = r
 		g.Funding[i] = r
 		g.FundingSettled[i] = true
+		g.FundingRaw[i] += e.Value
+		g.FundingN[i]++
 	case KindLiquidation:
 		if e.Side > 0 {
 			g.RecLiqLong[i] += e.Value
@@ -206,4 +215,48 @@ func (b *GridBuilder) Grid() *Grid {
 		g.Series[name] = s
 	}
 	return g
+}
+
+// DailyFromGrid summarises the grid by UTC day (the step must divide a
+// day): OHLC from the steps with trades, sums of volume, notional and
+// funding, and the open interest at the end of the day's first and last
+// steps.
+func DailyFromGrid(g *Grid) []DailyStat {
+	var out []DailyStat
+	var c *DailyStat
+	for i := 0; i < g.Len(); i++ {
+		day := g.Time(i).DayStart()
+		if c == nil || c.Day != day {
+			out = append(out, newDay(day))
+			c = &out[len(out)-1]
+			c.OIOpen = g.OI[i]
+		}
+		if n := g.Trades[i]; n > 0 {
+			if c.Trades == 0 {
+				c.Open, c.High, c.Low = g.Open[i], g.High[i], g.Low[i]
+			}
+			c.High = math.Max(c.High, g.High[i])
+			c.Low = math.Min(c.Low, g.Low[i])
+			c.Close = g.Close[i]
+			c.Trades += n
+			c.Volume += g.Volume[i]
+			c.Notional += g.Notional[i]
+			c.BuyVolume += g.BuyVolume[i]
+		}
+		if g.FundingN[i] > 0 {
+			c.FundingSum += g.FundingRaw[i]
+			c.FundingCount += g.FundingN[i]
+			c.FundingLast = g.FundingRaw[i] / float64(g.FundingN[i])
+		}
+		if !math.IsNaN(g.OI[i]) {
+			if math.IsNaN(c.OIOpen) {
+				c.OIOpen = g.OI[i]
+			}
+			c.OIClose = g.OI[i]
+		}
+		if !math.IsNaN(g.OIValue[i]) {
+			c.OIValueClose = g.OIValue[i]
+		}
+	}
+	return out
 }

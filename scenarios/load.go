@@ -472,6 +472,9 @@ func validate(d *decoder, s *Scenario) {
 		sort.Strings(names)
 		d.fail("simulator.bracket_table", "unknown table %q (known: %s, or custom with simulator.brackets)", sim.BracketTable, strings.Join(names, ", "))
 	}
+	if st := s.Stats.Step; st > 0 && (24*time.Hour)%st != 0 {
+		d.fail("stats.step", "%s does not divide a day: want e.g. 1m, 5m, 15m, 1h", st)
+	}
 	switch s.Stats.Baseline {
 	case "all", "matched":
 	default:

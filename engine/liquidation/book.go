@@ -79,10 +79,14 @@ type Book struct {
 
 	out []Liquidation
 
-	cfg      Config
-	bn       binner
-	nLev     int
-	acct     []float64 // account notional per leverage bucket
+	cfg  Config
+	bn   binner
+	nLev int
+	acct []float64 // account notional per leverage bucket
+	// liqTier[side][lev] is the margin tier a fresh cohort (margin
+	// entry/leverage) is liquidated in; it does not depend on the entry
+	// because the account notional is fixed per leverage.
+	liqTier  [2][]int
 	aggr     []float64 // normalised
 	pass     []float64 // normalised
 	mix      []float64 // scratch: one side's leverage mix
@@ -149,6 +153,12 @@ func New(cfg Config) (*Book, error) {
 		b.acct[i] = math.Min(cfg.AccountNotional, cfg.Brackets.MaxNotional(l))
 	}
 	for s := range 2 {
+		b.liqTier[s] = make([]int, n)
+		for i, l := range cfg.Leverage {
+			q := b.acct[i] // at entry 1
+			lp := b.exactLiqPrice(s, i, 1, 1/l)
+			b.liqTier[s][i] = cfg.Brackets.Index(q * lp)
+		}
 		b.tl[s] = make([]float64, n)
 		b.cnt[s] = make([]int32, n)
 		b.dec[s] = make([]float64, n)

@@ -37,6 +37,22 @@ type Liquidation struct {
 // liqPrice returns the isolated liquidation price of a representative
 // account of cohort c: notional acct at entry, margin mpu per base unit.
 func (b *Book) liqPrice(side int, lev int, entry, mpu float64) float64 {
+	// Start from the tier a fresh cohort of this side and leverage
+	// liquidates in (it does not depend on the entry): when the price
+	// computed with it lands in the same tier it is the exact answer, the
+	// fixed point perp.Brackets.LiquidationPrice iterates to; otherwise
+	// (funding moved the margin across a tier) take the general path.
+	q := b.acct[lev] / entry
+	t := b.liqTier[side][lev]
+	lp := perp.LiquidationPrice(sideOf(side), q, entry, q*mpu, 0, 0, b.cfg.Brackets[t])
+	if b.cfg.Brackets.Index(q*math.Max(lp, 0)) == t {
+		return math.Max(lp, 0)
+	}
+	return b.exactLiqPrice(side, lev, entry, mpu)
+}
+
+// exactLiqPrice is liqPrice without the fresh-margin shortcut.
+func (b *Book) exactLiqPrice(side int, lev int, entry, mpu float64) float64 {
 	q := b.acct[lev] / entry
 	lp, _ := b.cfg.Brackets.IsolatedLiquidationPrice(sideOf(side), q, entry, q*mpu)
 	return lp

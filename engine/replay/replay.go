@@ -54,7 +54,7 @@ type Config struct {
 
 // Report is everything a run computed.
 type Report struct {
-	Tally        engine.Tally
+	Tally        engine.Tally // event counts (First/Last are grid-step times; Notional etc. are in the grid)
 	Daily        []engine.DailyStat
 	Grid         *engine.Grid
 	Liquidations []liquidation.Liquidation // estimated, in time order
@@ -78,7 +78,6 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 		every = 1 << 18
 	}
 	rep := &Report{}
-	var daily engine.DailyStats
 	grid := engine.NewGridBuilder(engine.Nanos(step), cfg.SeriesName)
 	var book *liquidation.Book
 	var eps *liquidation.Episodes
@@ -103,8 +102,8 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	var n int64
 	for src.Next() {
 		e := src.Event()
-		rep.Tally.Add(e)
-		daily.Add(e)
+		rep.Tally.Events++
+		rep.Tally.ByKind[e.Kind]++
 		grid.Add(e)
 		if book != nil {
 			for _, l := range book.OnEvent(e) {
@@ -151,8 +150,11 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	if eps != nil {
 		eps.Flush()
 	}
-	rep.Daily = daily.Rows()
 	rep.Grid = grid.Grid()
+	rep.Daily = engine.DailyFromGrid(rep.Grid)
+	if g := rep.Grid; g.Len() > 0 {
+		rep.Tally.First, rep.Tally.Last = g.T0, g.Time(g.Len()-1)
+	}
 	rep.Maps = maps
 	rep.Book = book
 	return rep, nil
