@@ -1,0 +1,101 @@
+package replay_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cascade-research/cascade/data/memfeed"
+	"github.com/cascade-research/cascade/engine"
+	"github.com/cascade-research/cascade/engine/liquidation"
+	"github.com/cascade-research/cascade/engine/replay"
+)
+
+// market builds a few days of trades with a crash, OI every 5 minutes
+// and 8-hourly funding.
+func market() []engine.Event {
+	r := rand.New(rand.NewPCG(9, 9))
+	var evs []engine.Event
+	p, oi := 50000.0, 1000.0
+	for ts := engine.Nanos(0); ts < 4*engine.Day; ts += 10 * engine.Second {
+		if ts%(8*engine.Hour) == 0 {
+			evs = append(evs, engine.Event{TS: ts, Kind: engine.KindFunding, Value: 0.0001, Aux: 8, Price: p})
+		}
+		if ts%(5*engine.Minute) == 0 {
+			oi *= 1 + 0.002*r.NormFloat64() + 0.0005
+			evs = append(evs, engine.Event{TS: ts, Kind: engine.KindOI, Qty: oi, Value: oi * p})
+		}
+		step := r.NormFloat64() * 0.0005
+		if ts > 3*engine.Day && ts < 3*engine.Day+engine.Hour {
+			step -= 0.0008 // a one-hour crash
+		}
+		p *= math.Exp(step)
+		evs = append(evs, engine.Event{TS: ts, Kind: engine.KindTrade, Price: p, Qty: r.ExpFloat64(), Side: int8(1 - 2*r.IntN(2))})
+	}
+	return evs
+}
+
+func run(t *testing.T, evs []engine.Event) *replay.Report {
+	t.Helper()
+	cfg := liquidation.DefaultConfig()
+	rep, err := replay.Run(context.Background(), engine.Merge(memfeed.New(evs)), replay.Config{
+		GridStep: 5 * time.Minute, Simulator: &cfg, Maps: []replay.MapRequest{{Above: 0.1, Below: 0.1, Every: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestRunSimulatorGridAndMaps(t *testing.T) {
+	evs := market()
+	rep := run(t, evs)
+	if rep.Tally.Events != int64(len(evs)) || rep.Grid.Len() != 4*288 || len(rep.Daily) != 4 {
+		t.Fatalf("events %d grid %d daily %d", rep.Tally.Events, rep.Grid.Len(), len(rep.Daily))
+	}
+	var long float64
+	for _, l := range rep.Liquidations {
+		if l.TS > 3*engine.Day && l.TS < 3*engine.Day+2*engine.Hour {
+			long += l.Notional
+		}
+	}
+	if long <= 0 || len(rep.Episodes) == 0 {
+		t.Fatalf("the crash liquidated %v of longs in %d episodes; want some", long, len(rep.Episodes))
+	}
+	var grid float64
+	for i := range rep.Grid.EstLiqLong {
+		grid += rep.Grid.EstLiqLong[i] + rep.Grid.EstLiqShort[i]
+	}
+	var all float64
+	for _, l := range rep.Liquidations {
+		all += l.Notional
+	}
+	if math.Abs(grid-all) > 1e-6*all {
+		t.Errorf("grid liquidations %v, events %v", grid, all)
+	}
+	if m := rep.Maps[0]; len(m.Times) != 4*24 || len(m.Shorts) != len(m.Times) {
+		t.Errorf("map samples: %d times", len(m.Times))
+	}
+	if again := run(t, evs); !reflect.DeepEqual(again.Liquidations, rep.Liquidations) || !reflect.DeepEqual(again.Maps, rep.Maps) {
+		t.Error("same events, different results")
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := replay.Run(ctx, engine.Merge(memfeed.New(market())), replay.Config{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMapsNeedSimulator(t *testing.T) {
+	_, err := replay.Run(context.Background(), engine.Merge(memfeed.New(market())), replay.Config{Maps: []replay.MapRequest{{0.1, 0.1, time.Hour}}})
+	if err == nil {
+		t.Fatal("map samples without the simulator accepted")
+	}
+}
