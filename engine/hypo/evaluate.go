@@ -494,7 +494,7 @@ func median(x []float64) float64 {
 		return math.NaN()
 	}
 	c := append([]float64(nil), x...)
-	a := nth(c, n/2)
+	a := stats.SelectK(c, n/2)
 	if n%2 == 1 {
 		return a
 	}
@@ -503,38 +503,6 @@ func median(x []float64) float64 {
 		b = math.Max(b, v)
 	}
 	return (a + b) / 2
-}
-
-// nth partially sorts x so x[k] is its k-th smallest value (and everything
-// before it is <= it), returning x[k]. Deterministic (middle pivot).
-func nth(x []float64, k int) float64 {
-	lo, hi := 0, len(x)-1
-	for lo < hi {
-		p := x[lo+(hi-lo)/2]
-		i, j := lo, hi
-		for i <= j {
-			for x[i] < p {
-				i++
-			}
-			for x[j] > p {
-				j--
-			}
-			if i <= j {
-				x[i], x[j] = x[j], x[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return x[k]
-		}
-	}
-	return x[k]
 }
 
 func (r *specRun) durationRows(d time.Duration) float64 {

@@ -210,10 +210,10 @@ func BootstrapTest(obs float64, reps []float64, alpha float64) (Interval, float6
 		}
 	}
 	k1, k2 := empiricalIndex(alpha/2, n), empiricalIndex(1-alpha/2, n)
-	lo := selectK(reps, k1)
+	lo := SelectK(reps, k1)
 	hi := lo
 	if k2 > k1 {
-		hi = selectK(reps[k1+1:], k2-k1-1)
+		hi = SelectK(reps[k1+1:], k2-k1-1)
 	}
 	return Interval{lo, hi}, (float64(extreme) + 1) / (float64(n) + 1)
 }
@@ -226,10 +226,10 @@ func empiricalIndex(p float64, n int) int {
 	return min(max(i, 0), n-1)
 }
 
-// selectK reorders x so that x[k] holds its k-th smallest value, with no
+// SelectK reorders x so that x[k] holds its k-th smallest value, with no
 // larger value before it and no smaller one after, and returns it
 // (Hoare's selection with middle pivots: deterministic).
-func selectK(x []float64, k int) float64 {
+func SelectK(x []float64, k int) float64 {
 	lo, hi := 0, len(x)-1
 	for lo < hi {
 		p := x[lo+(hi-lo)/2]
