@@ -128,7 +128,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	}
 	out.Tables = []results.Table{results.MarketDaily(rep.Daily, estLong, estShort)}
 	if rep.Book != nil {
-		out.Tables = append(out.Tables, results.Liquidations(rep.Liquidations), results.Cascades(rep.Episodes))
+		out.Tables = append(out.Tables, results.Liquidations(rep.Liquidations), results.Cascades(rep.Episodes, rep.Grid, liquidation.DefaultCascadeRule))
 	}
 	hypTables, err := evaluateHypotheses(s, rep, hyp)
 	if err != nil {

@@ -34,31 +34,10 @@ type SynthValidation struct {
 	Events         int64
 }
 
-// CascadeRule is the rule an estimated episode must pass to count as a
-// cascade: the generator's own labelling rule (data/synth), applied to the
-// estimate.
-type CascadeRule struct {
-	MinOIShare float64 // notional >= MinOIShare × OI notional at the start (0.01)
-	MinWaves   int     // at least this many waves (3)
-}
-
-// DefaultCascadeRule mirrors data/synth's labelling of cascades.
-var DefaultCascadeRule = CascadeRule{MinOIShare: 0.01, MinWaves: 3}
-
-// IsCascade reports whether episode e passes the rule, given the OI
-// notional at its start.
-func (r CascadeRule) IsCascade(e liquidation.Episode, oiValue float64) bool {
-	against := e.Move < 0
-	if e.Side == perp.Short {
-		against = e.Move > 0
-	}
-	return e.Waves >= r.MinWaves && e.Notional >= r.MinOIShare*oiValue && against
-}
-
 // ValidateSynthetic replays the trades, funding and OI of a synthetic
 // dataset in [from, to) through the simulator with cfg, and scores its
 // cascade episodes against the truth table written beside the data.
-func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from, to engine.Nanos, cfg liquidation.Config, rule CascadeRule) (*SynthValidation, error) {
+func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from, to engine.Nanos, cfg liquidation.Config, rule liquidation.CascadeRule) (*SynthValidation, error) {
 	truth, err := synth.ReadTruth(synth.TruthPath(root, exchange, symbol))
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cascade-research/cascade/engine"
+	"github.com/cascade-research/cascade/engine/liquidation"
 	"github.com/cascade-research/cascade/pipeline"
 	"github.com/cascade-research/cascade/scenarios"
 	"github.com/cascade-research/cascade/strategies"
@@ -58,7 +59,7 @@ notional.`,
 			if err != nil {
 				return err
 			}
-			v, err := pipeline.ValidateSynthetic(cmd.Context(), opt.Root, opt.Exchange, opt.Symbol, opt.From, opt.To, cfg, pipeline.DefaultCascadeRule)
+			v, err := pipeline.ValidateSynthetic(cmd.Context(), opt.Root, opt.Exchange, opt.Symbol, opt.From, opt.To, cfg, liquidation.DefaultCascadeRule)
 			if err != nil {
 				return err
 			}

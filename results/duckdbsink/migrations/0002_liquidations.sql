@@ -12,6 +12,8 @@ CREATE TABLE liquidations_est (
     entry_price DOUBLE NOT NULL
 );
 
+-- Every episode of same-side liquidations closer than the cascade gap;
+-- is_cascade marks those that pass the cascade rule.
 CREATE TABLE cascades (
     run_id      VARCHAR NOT NULL,
     start_ts    TIMESTAMPTZ NOT NULL,
@@ -23,7 +25,10 @@ CREATE TABLE cascades (
     waves       BIGINT NOT NULL,
     price_start DOUBLE NOT NULL,
     price_end   DOUBLE NOT NULL,
-    price_move  DOUBLE NOT NULL     -- price_end / price_start - 1
+    price_move  DOUBLE NOT NULL,    -- price_end / price_start - 1
+    oi_value    DOUBLE,             -- open interest (quote) at the start
+    oi_share    DOUBLE,             -- notional / oi_value
+    is_cascade  BOOLEAN NOT NULL    -- passes the cascade rule: >= 1% of OI, >= 3 waves, price moved against the side
 );
 
 ALTER TABLE market_daily ADD COLUMN est_liq_long DOUBLE;
