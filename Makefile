@@ -35,6 +35,7 @@ synth: build ## generate datasets/synth: three synthetic years (2022-2024) used 
 .PHONY: real-data
 real-data: build ## import ../shared/data/real into datasets/real with the shipped mappings (idempotent)
 	$(BIN) ingest real --shared ../shared/data/real --out datasets/real
+	$(BIN) coverage --data datasets/real
 
 .PHONY: validate
 validate: build ## score the liquidation simulator against the synthetic truth (make synth first)
