@@ -97,18 +97,39 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 			return nil, err
 		}
 	}
-	feed, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: s.Data.Exchange, Symbol: s.Data.Symbol,
-		From: j.From, To: j.To, Kinds: j.Kinds, Logger: log, BatchRows: opt.BatchRows})
+	series := parquetfeed.NewSeriesNames()
+	parts := append([]Part{{Exchange: s.Data.Exchange, Symbol: s.Data.Symbol, Kinds: j.Kinds}}, j.Extra...)
+	var feeds []*parquetfeed.Feed
+	defer func() {
+		for _, f := range feeds {
+			f.Close()
+		}
+	}()
+	for _, p := range parts {
+		f, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: p.Exchange, Symbol: p.Symbol,
+			From: j.From, To: j.To, Kinds: p.Kinds, Logger: log, BatchRows: opt.BatchRows, Series: series})
+		if err != nil {
+			return nil, err
+		}
+		feeds = append(feeds, f)
+	}
+	var src engine.Source = feeds[0]
+	if len(feeds) > 1 {
+		srcs := make([]engine.Source, len(feeds))
+		for i, f := range feeds {
+			srcs[i] = f
+		}
+		src = engine.Merge(srcs...)
+	}
+	cfg.SeriesName = series.Name
+	rep, err := replay.Run(ctx, src, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer feed.Close()
-	cfg.SeriesName = func(i uint16) string { return feed.SeriesNames()[i] }
-	rep, err := replay.Run(ctx, feed, cfg)
-	if err != nil {
-		return nil, err
+	out := &Output{Events: rep.Tally.Events, Report: rep}
+	for _, f := range feeds {
+		out.Gaps = append(out.Gaps, f.Gaps()...)
 	}
-	out := &Output{Events: rep.Tally.Events, Gaps: feed.Gaps(), Report: rep}
 	for _, g := range out.Gaps {
 		log.Warn("missing days", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
 	}

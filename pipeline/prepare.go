@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/cascade-research/cascade/data/dataset"
@@ -16,12 +18,19 @@ type Key struct {
 	CodeVersion     string
 }
 
+// Part is one exchange/symbol partition a job reads, with its kinds.
+type Part struct {
+	Exchange, Symbol string
+	Kinds            []engine.Kind
+}
+
 // Job is a prepared scenario.
 type Job struct {
 	Scenario *scenarios.Scenario
-	Kinds    []engine.Kind
-	From, To engine.Nanos // half-open replay range
-	Files    int          // data files in range
+	Kinds    []engine.Kind // kinds of the main partition
+	Extra    []Part        // further partitions merged into the stream
+	From, To engine.Nanos  // half-open replay range
+	Files    int           // data files in range
 	Key      Key
 }
 
@@ -41,6 +50,26 @@ func Prepare(s *scenarios.Scenario, codeVersion string) (*Job, error) {
 		return nil, err
 	}
 	j.Files = n
+	for _, src := range s.Data.Extra {
+		p := Part{Exchange: src.Exchange, Symbol: src.Symbol}
+		for _, k := range src.Kinds {
+			kind, err := engine.ParseKind(k)
+			if err != nil {
+				return nil, fmt.Errorf("%s: data.extra: %w", s.Source, err)
+			}
+			p.Kinds = append(p.Kinds, kind)
+		}
+		efp, en, err := dataset.Fingerprint(s.Data.Root, p.Exchange, p.Symbol, p.Kinds, j.From, j.To)
+		if err != nil {
+			return nil, err
+		}
+		fp, j.Files = fp+"+"+efp, j.Files+en
+		j.Extra = append(j.Extra, p)
+	}
+	if len(j.Extra) > 0 {
+		sum := sha256.Sum256([]byte(fp))
+		fp = hex.EncodeToString(sum[:])
+	}
 	j.Key = Key{ScenarioHash: s.Hash, DataFingerprint: fp, CodeVersion: codeVersion}
 	return j, nil
 }

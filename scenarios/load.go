@@ -241,13 +241,37 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 	}
 	s.Seed = uint64(seed)
 
-	if m := d.section(raw, "", "data", "root", "exchange", "symbol", "start", "end", "kinds"); m != nil {
+	if m := d.section(raw, "", "data", "root", "exchange", "symbol", "start", "end", "kinds", "extra"); m != nil {
 		d.str(m, "data", "root", &s.Data.Root)
 		d.str(m, "data", "exchange", &s.Data.Exchange)
 		d.str(m, "data", "symbol", &s.Data.Symbol)
 		d.date(m, "data", "start", &s.Data.Start)
 		d.date(m, "data", "end", &s.Data.End)
 		d.strings(m, "data", "kinds", &s.Data.Kinds)
+		if l, ok := d.list(m, "data", "extra"); ok {
+			for i, e := range l {
+				path := fmt.Sprintf("data.extra[%d]", i)
+				em, ok := e.(map[string]any)
+				if !ok {
+					d.fail(path, "got %s, want a mapping with exchange, symbol and kinds", describe(e))
+					continue
+				}
+				d.known(em, path, "exchange", "symbol", "kinds")
+				var src Source
+				d.str(em, path, "exchange", &src.Exchange)
+				d.str(em, path, "symbol", &src.Symbol)
+				d.strings(em, path, "kinds", &src.Kinds)
+				if src.Exchange == "" || src.Symbol == "" || len(src.Kinds) == 0 {
+					d.fail(path, "want exchange, symbol and at least one kind")
+				}
+				for k, kind := range src.Kinds {
+					if _, err := engine.ParseKind(kind); err != nil {
+						d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
+					}
+				}
+				s.Data.Extra = append(s.Data.Extra, src)
+			}
+		}
 	} else if _, ok := raw["data"]; !ok {
 		d.fail("data", "missing: want root, exchange, symbol, start and end")
 	}

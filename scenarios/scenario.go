@@ -31,6 +31,18 @@ type Data struct {
 	Start    time.Time `json:"start"` // first UTC day
 	End      time.Time `json:"end"`   // last UTC day, inclusive
 	Kinds    []string  `json:"kinds"`
+	// Extra lists further partitions merged into the same stream, e.g.
+	// funding from the exchange, OI from an aggregator and a sentiment
+	// series from elsewhere (real data is rarely in one place).
+	Extra []Source `json:"extra,omitempty"`
+}
+
+// Source is one more exchange/symbol partition of the same dataset root
+// and the kinds read from it.
+type Source struct {
+	Exchange string   `json:"exchange"`
+	Symbol   string   `json:"symbol"`
+	Kinds    []string `json:"kinds"`
 }
 
 // Bracket is one maintenance-margin tier: notional floor and cap (quote),

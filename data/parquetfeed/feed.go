@@ -32,6 +32,9 @@ type Options struct {
 	// range (it then yields nothing) instead of failing with ErrNoData.
 	AllowMissing bool
 	Logger       *slog.Logger
+	// Series, if set, is the series-name registry to use: give feeds that
+	// will be merged the same one. Nil: a registry of the feed's own.
+	Series *SeriesNames
 }
 
 // Gap is a run of consecutive UTC days with no partition for a kind.
@@ -45,7 +48,7 @@ type Gap struct {
 type Feed struct {
 	mergeState
 	sources []*kindSource
-	series  *seriesNames
+	series  *SeriesNames
 	gaps    []Gap
 	days    map[engine.Kind]int
 }
@@ -69,7 +72,11 @@ func Open(ctx context.Context, opt Options) (*Feed, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	f := &Feed{series: &seriesNames{index: map[string]uint16{}}, days: map[engine.Kind]int{}}
+	series := opt.Series
+	if series == nil {
+		series = NewSeriesNames()
+	}
+	f := &Feed{series: series, days: map[engine.Kind]int{}}
 	seen := map[engine.Kind]bool{}
 	for _, k := range opt.Kinds {
 		if seen[k] {

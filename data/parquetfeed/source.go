@@ -90,18 +90,26 @@ type kindSource struct {
 	err       error
 	done      bool
 	stats     Stats
-	series    *seriesNames
+	series    *SeriesNames
 	barPath   *barPath
 }
 
-// seriesNames interns series names into stable indices, in order of first
-// appearance.
-type seriesNames struct {
+// SeriesNames interns series names into stable indices (Event.Series), in
+// order of first appearance. Feeds that are merged share one (see
+// Options.Series) so that indices mean the same series in every feed.
+// Not safe for concurrent use.
+type SeriesNames struct {
 	names []string
 	index map[string]uint16
 }
 
-func (s *seriesNames) id(name string) uint16 {
+// NewSeriesNames returns an empty registry.
+func NewSeriesNames() *SeriesNames { return &SeriesNames{index: map[string]uint16{}} }
+
+// Name returns the name of series index i.
+func (s *SeriesNames) Name(i uint16) string { return s.names[i] }
+
+func (s *SeriesNames) id(name string) uint16 {
 	if i, ok := s.index[name]; ok {
 		return i
 	}
@@ -111,7 +119,7 @@ func (s *seriesNames) id(name string) uint16 {
 	return i
 }
 
-func newKindSource(ctx context.Context, k engine.Kind, days []dataset.Day, from, to engine.Nanos, batch int, series *seriesNames) *kindSource {
+func newKindSource(ctx context.Context, k engine.Kind, days []dataset.Day, from, to engine.Nanos, batch int, series *SeriesNames) *kindSource {
 	s := &kindSource{ctx: ctx, kind: k, from: from, to: to, days: days, batch: batch, lastTS: math.MinInt64, series: series}
 	for _, d := range days {
 		s.files = append(s.files, d.Files...)
