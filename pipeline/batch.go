@@ -28,6 +28,10 @@ type BatchOptions struct {
 	CodeVersion string
 	Load        scenarios.Options // --set overrides, strategy catalogue
 	BatchRows   int               // reader batch size (results do not depend on it)
+	// Linger is how long the writer keeps the results file open after a
+	// write, waiting for the next one, before releasing it to other
+	// processes (default 250ms).
+	Linger time.Duration
 }
 
 // Item is the outcome of one scenario in a batch.
@@ -41,6 +45,7 @@ type Item struct {
 	Seconds   float64        `json:"seconds"`
 	Events    int64          `json:"events,omitempty"`
 	Digest    string         `json:"digest,omitempty"`
+	finish    func()         // completes the item once its commit is recorded
 }
 
 // StatusSkipped marks a batch item whose key already has a completed run.
@@ -117,7 +122,7 @@ type request struct {
 
 // Batch runs every scenario file of this shard. Loading, fingerprinting
 // and computing run on Jobs workers; one writer goroutine owns the results
-// file and opens it only while it has requests. A scenario that fails is
+// file and holds it only while it has requests (and Linger after). A scenario that fails is
 // recorded as failed; the others go on. The returned error is non-nil only
 // for problems with the batch itself (e.g. the results file); failed items
 // are counted in the result.
@@ -128,6 +133,9 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	}
 	if opt.Shards <= 0 {
 		opt.Shards = 1
+	}
+	if opt.Linger <= 0 {
+		opt.Linger = 250 * time.Millisecond
 	}
 	log := opt.Record.Logger
 	if log == nil {
@@ -154,48 +162,65 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	writerDone := make(chan struct{})
 	go func() { // the single writer
 		defer close(writerDone)
-		for r := range reqs {
-			batch := []request{r}
-		drain:
-			for {
+		var st *duckdbsink.Store
+		release := func() {
+			if st != nil {
+				st.Close()
+				st = nil
+			}
+		}
+		defer release()
+		idle := time.NewTimer(time.Hour)
+		idle.Stop()
+		for {
+			var q request
+			var ok bool
+			if st == nil {
+				q, ok = <-reqs
+			} else {
+				// Keep the file a moment for the next write, then let
+				// researchers' queries in.
+				idle.Reset(opt.Linger)
 				select {
-				case more, ok := <-reqs:
-					if !ok {
-						break drain
-					}
-					batch = append(batch, more)
-				default:
-					break drain
+				case q, ok = <-reqs:
+					idle.Stop()
+				case <-idle.C:
+					release()
+					continue
 				}
 			}
-			bg, cancel := context.WithTimeout(context.Background(), opt.Record.LockTimeout+time.Minute)
-			s, err := duckdbsink.Open(bg, opt.Record.DB, duckdbsink.Options{LockTimeout: opt.Record.LockTimeout, Logger: log, BeforeCommit: opt.Record.BeforeCommit})
-			for _, q := range batch {
+			if !ok {
+				return
+			}
+			if st == nil {
+				bg, cancel := context.WithTimeout(context.Background(), opt.Record.LockTimeout+time.Minute)
+				var err error
+				st, err = duckdbsink.Open(bg, opt.Record.DB, duckdbsink.Options{LockTimeout: opt.Record.LockTimeout, Logger: log, BeforeCommit: opt.Record.BeforeCommit})
+				cancel()
 				if err != nil {
+					st = nil
 					q.done <- err
 					continue
 				}
-				q.done <- q.f(s)
 			}
-			if err == nil {
-				s.Close()
-			}
-			cancel()
+			q.done <- q.f(st)
 		}
 	}()
-	write := func(f func(*duckdbsink.Store) error) error {
+	writeAsync := func(f func(*duckdbsink.Store) error) <-chan error {
 		ch := make(chan error, 1)
 		reqs <- request{f, ch}
-		return <-ch
+		return ch
 	}
+	write := func(f func(*duckdbsink.Store) error) error { return <-writeAsync(f) }
 
+	items := make([]*Item, len(files))
 	work := make(chan int)
 	for w := 0; w < opt.Jobs; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				res.Items[i] = runItem(ctx, files[i], opt, done, write)
+				items[i] = runItem(ctx, files[i], opt, done, write, writeAsync)
 			}
 		}()
 	}
@@ -206,6 +231,12 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	wg.Wait()
 	close(reqs)
 	<-writerDone
+	for i, it := range items {
+		if it.finish != nil {
+			it.finish()
+		}
+		res.Items[i] = *it
+	}
 
 	for _, it := range res.Items {
 		switch it.Status {
@@ -222,10 +253,11 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 }
 
 // runItem loads, prepares, computes and records one scenario file.
-func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]string, write func(func(*duckdbsink.Store) error) error) Item {
+func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]string, write func(func(*duckdbsink.Store) error) error,
+	writeAsync func(func(*duckdbsink.Store) error) <-chan error) *Item {
 	t0 := time.Now()
-	it := Item{File: file}
-	fail := func(run *results.Run, err error) Item {
+	it := &Item{File: file}
+	fail := func(run *results.Run, err error) *Item {
 		it.Status, it.Error, it.Seconds = results.StatusFailed, err.Error(), time.Since(t0).Seconds()
 		if errors.Is(err, context.Canceled) {
 			it.Status = results.StatusCancelled
@@ -279,7 +311,9 @@ func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]st
 	}
 	out, cerr := Compute(ctx, j, ComputeOptions{Logger: opt.Record.Logger, BatchRows: opt.BatchRows})
 	outcome(run, out, cerr)
-	werr := write(func(st *duckdbsink.Store) error {
+	// Hand the commit to the writer and go on computing the next
+	// scenario: the item is finished when the writer has recorded it.
+	recorded := writeAsync(func(st *duckdbsink.Store) error {
 		if cerr != nil {
 			return st.EndRun(context.Background(), run)
 		}
@@ -289,13 +323,16 @@ func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]st
 		}
 		return nil
 	})
-	it.Status, it.Error, it.Events, it.Digest = run.Status, run.Error, run.Events, run.Digest
-	if werr != nil && it.Error == "" {
-		it.Status, it.Error = results.StatusFailed, werr.Error()
+	it.finish = func() {
+		werr := <-recorded
+		it.Status, it.Error, it.Events, it.Digest = run.Status, run.Error, run.Events, run.Digest
+		if werr != nil && it.Error == "" {
+			it.Status, it.Error = results.StatusFailed, werr.Error()
+		}
+		if it.Status != results.StatusCompleted {
+			it.Digest = ""
+		}
+		it.Seconds = time.Since(t0).Seconds()
 	}
-	if it.Status != results.StatusCompleted {
-		it.Digest = ""
-	}
-	it.Seconds = time.Since(t0).Seconds()
 	return it
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/zeebo/xxh3"
 	"golang.org/x/term"
 
 	"github.com/cascade-research/cascade/engine"
@@ -38,11 +37,11 @@ func codeVersion() string {
 		return version
 	}
 	defer f.Close()
-	h := sha256.New()
+	h := xxh3.New() // fast: the binary is ~100 MB and this runs on every start
 	if _, err := io.Copy(h, f); err != nil {
 		return version
 	}
-	return version + "+" + hex.EncodeToString(h.Sum(nil))[:12]
+	return fmt.Sprintf("%s+%016x", version, h.Sum64())
 }
 
 // testHold returns a function that pauses for the duration in
