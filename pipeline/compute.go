@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/cascade-research/cascade/data/parquetfeed"
 	"github.com/cascade-research/cascade/engine"
@@ -17,10 +19,13 @@ import (
 // Output is what Compute produces.
 type Output struct {
 	Tables []results.Table
-	Events int64
-	Digest string
-	Gaps   []parquetfeed.Gap
-	Report *replay.Report
+	// DataQuality lists the assumptions the data forced (e.g. the OI
+	// proxy), recorded in runs.data_quality.
+	DataQuality string
+	Events      int64
+	Digest      string
+	Gaps        []parquetfeed.Gap
+	Report      *replay.Report
 }
 
 // ComputeOptions tunes Compute.
@@ -32,6 +37,23 @@ type ComputeOptions struct {
 	// BatchRows is the reader's batch size (0: default). Results do not
 	// depend on it.
 	BatchRows int
+}
+
+// hasKind reports whether any partition of the job reads kind k.
+func hasKind(j *Job, k engine.Kind) bool {
+	for _, x := range j.Kinds {
+		if x == k {
+			return true
+		}
+	}
+	for _, p := range j.Extra {
+		for _, x := range p.Kinds {
+			if x == k {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // SimulatorConfig converts a scenario's simulator settings into the
@@ -97,39 +119,21 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 			return nil, err
 		}
 	}
-	series := parquetfeed.NewSeriesNames()
-	parts := append([]Part{{Exchange: s.Data.Exchange, Symbol: s.Data.Symbol, Kinds: j.Kinds}}, j.Extra...)
-	var feeds []*parquetfeed.Feed
-	defer func() {
-		for _, f := range feeds {
-			f.Close()
-		}
-	}()
-	for _, p := range parts {
-		f, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: p.Exchange, Symbol: p.Symbol,
-			From: j.From, To: j.To, Kinds: p.Kinds, Logger: log, BatchRows: opt.BatchRows, Series: series})
-		if err != nil {
-			return nil, err
-		}
-		feeds = append(feeds, f)
+	var quality []string
+	if s.Simulator.Enabled && !hasKind(j, engine.KindOI) {
+		cfg.OIProxy = &replay.OIProxy{Turnover: s.Simulator.OIProxyTurnover, Window: s.Simulator.OIProxyWindow, Every: s.Simulator.InflowInterval}
+		quality = append(quality, fmt.Sprintf("oi: volume proxy (turnover %s, window %s)", s.Simulator.OIProxyTurnover, s.Simulator.OIProxyWindow))
+	} else if s.Simulator.Enabled && s.Simulator.InflowInterval >= 24*time.Hour {
+		quality = append(quality, "oi: daily")
 	}
-	var src engine.Source = feeds[0]
-	if len(feeds) > 1 {
-		srcs := make([]engine.Source, len(feeds))
-		for i, f := range feeds {
-			srcs[i] = f
-		}
-		src = engine.Merge(srcs...)
+	if hasKind(j, engine.KindBar) && !hasKind(j, engine.KindTrade) {
+		quality = append(quality, "price: bars (intra-bar path assumed)")
 	}
-	cfg.SeriesName = series.Name
-	rep, err := replay.Run(ctx, src, cfg)
+	rep, gaps, err := replayParts(ctx, j, cfg, log, opt.BatchRows)
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Events: rep.Tally.Events, Report: rep}
-	for _, f := range feeds {
-		out.Gaps = append(out.Gaps, f.Gaps()...)
-	}
+	out := &Output{Events: rep.Tally.Events, Report: rep, DataQuality: strings.Join(quality, "; "), Gaps: gaps}
 	for _, g := range out.Gaps {
 		log.Warn("missing days", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
 	}
@@ -161,4 +165,44 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// replayParts opens a feed per partition of the job (sharing series
+// names), merges them and runs the replay.
+func replayParts(ctx context.Context, j *Job, cfg replay.Config, log *slog.Logger, batchRows int) (*replay.Report, []parquetfeed.Gap, error) {
+	s := j.Scenario
+	series := parquetfeed.NewSeriesNames()
+	parts := append([]Part{{Exchange: s.Data.Exchange, Symbol: s.Data.Symbol, Kinds: j.Kinds}}, j.Extra...)
+	var feeds []*parquetfeed.Feed
+	defer func() {
+		for _, f := range feeds {
+			f.Close()
+		}
+	}()
+	for _, p := range parts {
+		f, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: p.Exchange, Symbol: p.Symbol,
+			From: j.From, To: j.To, Kinds: p.Kinds, Logger: log, BatchRows: batchRows, Series: series})
+		if err != nil {
+			return nil, nil, err
+		}
+		feeds = append(feeds, f)
+	}
+	var src engine.Source = feeds[0]
+	if len(feeds) > 1 {
+		srcs := make([]engine.Source, len(feeds))
+		for i, f := range feeds {
+			srcs[i] = f
+		}
+		src = engine.Merge(srcs...)
+	}
+	cfg.SeriesName = series.Name
+	rep, err := replay.Run(ctx, src, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var gaps []parquetfeed.Gap
+	for _, f := range feeds {
+		gaps = append(gaps, f.Gaps()...)
+	}
+	return rep, gaps, nil
 }

@@ -53,7 +53,7 @@ func NewRun(j *Job) (*results.Run, error) {
 func outcome(run *results.Run, out *Output, err error) {
 	run.Finished = time.Now().UTC()
 	if out != nil {
-		run.Events, run.Digest = out.Events, out.Digest
+		run.Events, run.Digest, run.DataQuality = out.Events, out.Digest, out.DataQuality
 	}
 	switch {
 	case err == nil:

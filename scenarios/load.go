@@ -55,6 +55,7 @@ var scalarKeys = []string{
 	"simulator.impact.model", "simulator.impact.coefficient", "simulator.impact.window",
 	"simulator.wave_gap", "simulator.min_episode", "simulator.leveraged_share", "simulator.account_notional",
 	"simulator.hold_half_life", "simulator.funding_tilt", "simulator.episode_bucket",
+	"simulator.oi_proxy_turnover", "simulator.oi_proxy_window",
 	"stats.bootstrap", "stats.block_length", "stats.alpha", "stats.split", "stats.walk_forward", "stats.baseline", "stats.step",
 	"results.db", "results.equity_interval",
 }
@@ -216,7 +217,8 @@ func defaults() *Scenario {
 			PassiveWeights: DefaultPassiveWeights, Outflow: "proportional", BracketTable: DefaultBracketTable, Funding: true,
 			InflowInterval: 5 * time.Minute, Impact: Impact{Model: "sqrt", Coefficient: 1, Window: 24 * time.Hour}, CascadeGap: 4 * time.Minute,
 			WaveGap: 30 * time.Second, LeveragedShare: 0.35, AccountNotional: 20000,
-			HoldHalfLife: 96 * time.Hour, FundingTilt: 3000, EpisodeBucket: time.Minute},
+			HoldHalfLife: 96 * time.Hour, FundingTilt: 3000, EpisodeBucket: time.Minute,
+			OIProxyTurnover: 12 * time.Hour, OIProxyWindow: 7 * 24 * time.Hour},
 		Stats:   Stats{Bootstrap: 2000, BlockLength: 24 * time.Hour, Alpha: 0.05, Split: 0.7, Baseline: "all", Step: 5 * time.Minute},
 		Results: Results{DB: "results/cascade.duckdb", EquityInterval: time.Hour},
 	}
@@ -362,7 +364,7 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	m := d.section(raw, "", "simulator", "enabled", "price_bin", "leverage", "aggressor_weights", "passive_weights", "outflow",
 		"bracket_table", "brackets", "funding", "inflow_interval", "impact", "cascade_gap", "wave_gap", "min_episode",
-		"leveraged_share", "account_notional", "hold_half_life", "funding_tilt", "episode_bucket")
+		"leveraged_share", "account_notional", "hold_half_life", "funding_tilt", "episode_bucket", "oi_proxy_turnover", "oi_proxy_window")
 	if m == nil {
 		return
 	}
@@ -384,6 +386,8 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	d.duration(m, "simulator", "hold_half_life", &sim.HoldHalfLife, 0, 365*24*time.Hour)
 	d.float(m, "simulator", "funding_tilt", &sim.FundingTilt, 0, 1e6)
 	d.duration(m, "simulator", "episode_bucket", &sim.EpisodeBucket, 0, time.Hour)
+	d.duration(m, "simulator", "oi_proxy_turnover", &sim.OIProxyTurnover, time.Minute, 30*24*time.Hour)
+	d.duration(m, "simulator", "oi_proxy_window", &sim.OIProxyWindow, time.Hour, 365*24*time.Hour)
 	if im := d.section(m, "simulator", "impact", "model", "coefficient", "window"); im != nil {
 		d.str(im, "simulator.impact", "model", &sim.Impact.Model)
 		d.float(im, "simulator.impact", "coefficient", &sim.Impact.Coefficient, 0, 100)

@@ -82,6 +82,11 @@ type Simulator struct {
 	HoldHalfLife     time.Duration `json:"hold_half_life"`   // holding half-life of a 1x position (L: /sqrt(L)); 0 = off
 	FundingTilt      float64       `json:"funding_tilt"`     // long/short split of new positions tilted by funding; 0 = off
 	EpisodeBucket    time.Duration `json:"episode_bucket"`   // episodes counted in buckets of this length (waves = busy buckets); 0 = continuous
+	// OIProxyTurnover and OIProxyWindow configure the volume-based open
+	// interest proxy used when the data has no OI at all: OI value =
+	// turnover × EMA(window) of the traded quote volume rate.
+	OIProxyTurnover time.Duration `json:"oi_proxy_turnover"`
+	OIProxyWindow   time.Duration `json:"oi_proxy_window"`
 }
 
 // Param is one parameter of a hypothesis or strategy: a single value or a

@@ -70,50 +70,50 @@ notional.`,
 	d.register(synthCmd, "trades,funding,oi")
 	synthCmd.Flags().StringVar(&scenario, "scenario", "", "take the simulator settings from this scenario")
 
-	var r dataFlags
-	var rscenario, price, step string
+	var step string
+	var calibrate bool
 	recCmd := &cobra.Command{
-		Use:   "recorded",
-		Short: "Correlate estimated with recorded liquidations per step",
-		Long: `Replay price (bars or trades) and open interest of one market through the
-simulator and correlate its estimated long and short liquidations with the
-liquidations recorded in the same dataset (kind liquidations), per --step.
-Recorded feeds undercount, so compare shapes and timing, not totals.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			sim, err := simFromScenario(rscenario)
+		Use:   "recorded SCENARIO.yaml",
+		Short: "Correlate the simulator's estimated liquidations with recorded ones",
+		Long: `Replay a scenario's data — which must include recorded liquidations (a part
+with kinds [liquidations]) — through the simulator with the scenario's settings
+(and the volume-based OI proxy when the data has no open interest), and
+correlate the estimated with the recorded long and short liquidations per
+--step, over the whole span and its two halves. With --calibrate, also choose
+leveraged_share and oi_proxy_turnover on the first half and report that setting
+on the second half. Recorded feeds undercount (Binance pushes at most one
+liquidation per second per symbol), so compare shapes and timing, not totals.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := scenarios.Load(args[0], scenarios.Options{Strategies: strategies.Specs()})
 			if err != nil {
-				return err
-			}
-			cfg, err := pipeline.SimulatorConfig(sim)
-			if err != nil {
-				return err
-			}
-			r.kinds = price + ",oi,liquidations"
-			opt, err := r.options()
-			if err != nil {
+				if errors.Is(err, scenarios.ErrBadScenario) {
+					return usageError{err}
+				}
 				return err
 			}
 			st, err := engine.ParseDuration(step)
 			if err != nil {
 				return usagef("--step: %v", err)
 			}
-			pk, err := engine.ParseKind(price)
-			if err != nil {
-				return usagef("--price: %v", err)
-			}
-			v, err := pipeline.ValidateRecorded(cmd.Context(), opt.Root, opt.Exchange, opt.Symbol, pk, opt.From, opt.To, engine.Nanos(st), cfg)
+			j, err := pipeline.Prepare(s, codeVersion())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(a.stdout, v)
+			rows, err := pipeline.ValidateRecordedScenario(cmd.Context(), j, st, calibrate)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%-30s %8s %9s %-12s %6s %9s %9s %9s %10s\n", "setting", "lev.share", "turnover", "part", "steps", "corr.long", "corr.short", "corr.all", "est/rec")
+			for _, r := range rows {
+				fmt.Fprintf(a.stdout, "%-30s %8.2f %9s %-12s %6d %9.3f %9.3f %9.3f %10.2f\n", r.Setting, r.LeveragedShare, r.OIProxyTurnover,
+					r.Part, r.Steps, r.CorrLong, r.CorrShort, r.CorrTotal, r.EstOverRec)
+			}
 			return nil
 		},
 	}
-	r.register(recCmd, "bars,oi,liquidations")
-	recCmd.Flags().StringVar(&rscenario, "scenario", "", "take the simulator settings from this scenario")
-	recCmd.Flags().StringVar(&price, "price", "bars", "price source kind: bars or trades")
 	recCmd.Flags().StringVar(&step, "step", "1h", "correlation step")
+	recCmd.Flags().BoolVar(&calibrate, "calibrate", false, "calibrate on the first half, test on the second")
 	cmd.AddCommand(synthCmd, recCmd)
 	return cmd
 }

@@ -37,8 +37,23 @@ type MapSeries struct {
 	Shorts, Longs []float64
 }
 
+// OIProxy synthesises open interest from traded volume for data that has
+// none, so the simulator still has inflows and outflows: at every Every
+// boundary the OI value (quote) is set to Turnover × the exponential moving
+// average (time constant Window) of the traded quote volume per unit time.
+// OI then rises when activity rises and falls when it calms down. It is a
+// documented assumption, not an observation (docs/liquidation-model.md).
+type OIProxy struct {
+	Turnover time.Duration // OI ≈ the quote volume traded in this long (e.g. 12h)
+	Window   time.Duration // EMA time constant of the volume rate (e.g. 7 days)
+	Every    time.Duration // how often a proxy observation is fed (the inflow interval)
+}
+
 // Config configures a run.
 type Config struct {
+	// OIProxy, if set, feeds the simulator proxy OI observations (use it
+	// when the stream has no open interest).
+	OIProxy *OIProxy
 	// GridStep is the step of the sampling grid (default 5m).
 	GridStep time.Duration
 	// Simulator configures the liquidation simulator; nil turns it off.
@@ -99,6 +114,24 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 		maps[i] = MapSeries{Above: m.Above, Below: m.Below}
 		slots[i] = math.MinInt64
 	}
+	var px *proxyState
+	if cfg.OIProxy != nil && book != nil {
+		if cfg.OIProxy.Every <= 0 || cfg.OIProxy.Window <= 0 || cfg.OIProxy.Turnover <= 0 {
+			return nil, fmt.Errorf("oi proxy: turnover, window and every must be > 0")
+		}
+		px = &proxyState{cfg: *cfg.OIProxy, slot: math.MinInt64}
+	}
+	record := func(ls []liquidation.Liquidation) {
+		for _, l := range ls {
+			rep.Liquidations = append(rep.Liquidations, l)
+			side := int8(1)
+			if l.Side != perp.Long {
+				side = -1
+			}
+			grid.AddEstimatedLiquidation(l.TS, side, l.Notional)
+			eps.Add(l)
+		}
+	}
 	var n int64
 	for src.Next() {
 		e := src.Event()
@@ -106,15 +139,12 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 		rep.Tally.ByKind[e.Kind]++
 		grid.Add(e)
 		if book != nil {
-			for _, l := range book.OnEvent(e) {
-				rep.Liquidations = append(rep.Liquidations, l)
-				side := int8(1)
-				if l.Side != perp.Long {
-					side = -1
+			if px != nil && e.Kind == engine.KindTrade {
+				if v, ok := px.add(e); ok && book.Price() > 0 {
+					record(book.OnOI(e.TS, math.NaN(), v))
 				}
-				grid.AddEstimatedLiquidation(l.TS, side, l.Notional)
-				eps.Add(l)
 			}
+			record(book.OnEvent(e))
 			if len(maps) > 0 && e.Kind == engine.KindTrade {
 				for i := range maps {
 					ev := engine.Nanos(cfg.Maps[i].Every)
@@ -158,4 +188,37 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	rep.Maps = maps
 	rep.Book = book
 	return rep, nil
+}
+
+// proxyState keeps the volume-rate EMA of an OIProxy.
+type proxyState struct {
+	cfg     OIProxy
+	slot    engine.Nanos // current Every slot
+	slotVol float64      // quote volume traded in it
+	rate    float64      // EMA of quote volume per second
+	started bool
+}
+
+// add folds a trade into the current slot; at the first trade of a new
+// slot it closes the previous one and returns the proxy OI value.
+func (p *proxyState) add(e *engine.Event) (float64, bool) {
+	every := engine.Nanos(p.cfg.Every)
+	slot := e.TS / every
+	emit := false
+	if slot != p.slot {
+		if p.slot != math.MinInt64 {
+			dt := float64(slot-p.slot) * p.cfg.Every.Seconds()
+			r := p.slotVol / dt
+			if !p.started {
+				p.rate, p.started = r, true
+			} else {
+				a := 1 - math.Exp(-dt/p.cfg.Window.Seconds())
+				p.rate += a * (r - p.rate)
+			}
+			emit = true
+		}
+		p.slot, p.slotVol = slot, 0
+	}
+	p.slotVol += e.Price * e.Qty
+	return p.rate * p.cfg.Turnover.Seconds(), emit
 }
