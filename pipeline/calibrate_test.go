@@ -139,7 +139,7 @@ func TestCalibrateSynthetic(t *testing.T) {
 			for _, s := range r.steps {
 				s(&cfg)
 			}
-			v, err := ValidateSynthetic(ctx, m.root, "synth", "BTCUSDT", from, to, cfg, liquidation.DefaultCascadeRule)
+			v, err := ValidateSynthetic(ctx, m.root, "synth", "BTCUSDT", from, to, cfg, liquidation.DefaultCascadeRule, nil)
 			if err != nil {
 				t.Fatalf("%s on %s: %v", r.name, m.name, err)
 			}

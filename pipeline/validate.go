@@ -37,18 +37,22 @@ type SynthValidation struct {
 // ValidateSynthetic replays the trades, funding and OI of a synthetic
 // dataset in [from, to) through the simulator with cfg, and scores its
 // cascade episodes against the truth table written beside the data.
-func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from, to engine.Nanos, cfg liquidation.Config, rule liquidation.CascadeRule) (*SynthValidation, error) {
+//
+// proxy, when set, withholds the open interest and feeds the simulator the
+// volume-based proxy instead (to measure what missing OI costs; coarse OI is
+// measured by a long cfg.InflowInterval, e.g. 24h for daily OI).
+func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from, to engine.Nanos, cfg liquidation.Config, rule liquidation.CascadeRule, proxy *replay.OIProxy) (*SynthValidation, error) {
 	truth, err := synth.ReadTruth(synth.TruthPath(root, exchange, symbol))
 	if err != nil {
 		return nil, err
 	}
-	feed, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: root, Exchange: exchange, Symbol: symbol, From: from, To: to,
-		Kinds: []engine.Kind{engine.KindTrade, engine.KindFunding, engine.KindOI}})
+	kinds := []engine.Kind{engine.KindTrade, engine.KindFunding, engine.KindOI} // with a proxy, OI only sets the rule's threshold
+	feed, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: root, Exchange: exchange, Symbol: symbol, From: from, To: to, Kinds: kinds})
 	if err != nil {
 		return nil, err
 	}
 	defer feed.Close()
-	rep, err := replay.Run(ctx, feed, replay.Config{GridStep: 60e9, Simulator: &cfg})
+	rep, err := replay.Run(ctx, feed, replay.Config{GridStep: 60e9, Simulator: &cfg, OIProxy: proxy})
 	if err != nil {
 		return nil, err
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cascade-research/cascade/engine"
 	"github.com/cascade-research/cascade/engine/liquidation"
+	"github.com/cascade-research/cascade/engine/replay"
 	"github.com/cascade-research/cascade/pipeline"
 	"github.com/cascade-research/cascade/scenarios"
 	"github.com/cascade-research/cascade/strategies"
@@ -35,7 +37,7 @@ func (a *app) validateCmd() *cobra.Command {
 		Short: "Validate the liquidation simulator against known truth",
 	}
 	var d dataFlags
-	var scenario string
+	var scenario, oiMode string
 	synthCmd := &cobra.Command{
 		Use:   "synth",
 		Short: "Score estimated cascades against a synthetic dataset's planted truth",
@@ -59,7 +61,17 @@ notional.`,
 			if err != nil {
 				return err
 			}
-			v, err := pipeline.ValidateSynthetic(cmd.Context(), opt.Root, opt.Exchange, opt.Symbol, opt.From, opt.To, cfg, liquidation.DefaultCascadeRule)
+			var proxy *replay.OIProxy
+			switch oiMode {
+			case "full":
+			case "daily":
+				cfg.InflowInterval = 24 * time.Hour
+			case "none":
+				proxy = &replay.OIProxy{Turnover: sim.OIProxyTurnover, Window: sim.OIProxyWindow, Every: sim.InflowInterval}
+			default:
+				return usagef("--oi %q: want full, daily or none", oiMode)
+			}
+			v, err := pipeline.ValidateSynthetic(cmd.Context(), opt.Root, opt.Exchange, opt.Symbol, opt.From, opt.To, cfg, liquidation.DefaultCascadeRule, proxy)
 			if err != nil {
 				return err
 			}
@@ -69,6 +81,7 @@ notional.`,
 	}
 	d.register(synthCmd, "trades,funding,oi")
 	synthCmd.Flags().StringVar(&scenario, "scenario", "", "take the simulator settings from this scenario")
+	synthCmd.Flags().StringVar(&oiMode, "oi", "full", "open interest given to the simulator: full, daily (coarsened), none (volume proxy)")
 
 	var step string
 	var calibrate bool

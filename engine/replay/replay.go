@@ -52,7 +52,8 @@ type OIProxy struct {
 // Config configures a run.
 type Config struct {
 	// OIProxy, if set, feeds the simulator proxy OI observations (use it
-	// when the stream has no open interest).
+	// when the stream has no open interest). OI events in the stream then
+	// still reach the grid but not the simulator.
 	OIProxy *OIProxy
 	// GridStep is the step of the sampling grid (default 5m).
 	GridStep time.Duration
@@ -144,7 +145,9 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 					record(book.OnOI(e.TS, math.NaN(), v))
 				}
 			}
-			record(book.OnEvent(e))
+			if px == nil || e.Kind != engine.KindOI {
+				record(book.OnEvent(e))
+			}
 			if len(maps) > 0 && e.Kind == engine.KindTrade {
 				for i := range maps {
 					ev := engine.Nanos(cfg.Maps[i].Every)
