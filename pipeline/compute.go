@@ -120,10 +120,15 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 		}
 	}
 	var quality []string
-	if s.Simulator.Enabled && !hasKind(j, engine.KindOI) {
-		cfg.OIProxy = &replay.OIProxy{Turnover: s.Simulator.OIProxyTurnover, Window: s.Simulator.OIProxyWindow, Every: s.Simulator.InflowInterval}
-		quality = append(quality, fmt.Sprintf("oi: volume proxy (turnover %s, window %s)", s.Simulator.OIProxyTurnover, s.Simulator.OIProxyWindow))
-	} else if s.Simulator.Enabled && s.Simulator.InflowInterval >= 24*time.Hour {
+	sim := s.Simulator
+	switch {
+	case sim.Enabled && !hasKind(j, engine.KindOI):
+		cfg.OIProxy = &replay.OIProxy{Turnover: sim.OIProxyTurnover, Window: sim.OIProxyWindow, Every: sim.InflowInterval}
+		quality = append(quality, fmt.Sprintf("oi: volume proxy (turnover %s, window %s)", sim.OIProxyTurnover, sim.OIProxyWindow))
+	case sim.Enabled && sim.OISpread > 0:
+		cfg.OIProxy = &replay.OIProxy{Turnover: sim.OIProxyTurnover, Window: sim.OIProxyWindow, Every: sim.InflowInterval, Anchor: sim.OISpread}
+		quality = append(quality, fmt.Sprintf("oi: one observation per %s, spread over it by volume", sim.OISpread))
+	case sim.Enabled && sim.InflowInterval >= 24*time.Hour:
 		quality = append(quality, "oi: daily")
 	}
 	if hasKind(j, engine.KindBar) && !hasKind(j, engine.KindTrade) {

@@ -55,7 +55,7 @@ var scalarKeys = []string{
 	"simulator.impact.model", "simulator.impact.coefficient", "simulator.impact.window",
 	"simulator.wave_gap", "simulator.min_episode", "simulator.leveraged_share", "simulator.account_notional",
 	"simulator.hold_half_life", "simulator.funding_tilt", "simulator.episode_bucket",
-	"simulator.oi_proxy_turnover", "simulator.oi_proxy_window",
+	"simulator.oi_proxy_turnover", "simulator.oi_proxy_window", "simulator.oi_spread",
 	"stats.bootstrap", "stats.block_length", "stats.alpha", "stats.split", "stats.walk_forward", "stats.baseline", "stats.step",
 	"results.db", "results.equity_interval",
 }
@@ -364,7 +364,7 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	m := d.section(raw, "", "simulator", "enabled", "price_bin", "leverage", "aggressor_weights", "passive_weights", "outflow",
 		"bracket_table", "brackets", "funding", "inflow_interval", "impact", "cascade_gap", "wave_gap", "min_episode",
-		"leveraged_share", "account_notional", "hold_half_life", "funding_tilt", "episode_bucket", "oi_proxy_turnover", "oi_proxy_window")
+		"leveraged_share", "account_notional", "hold_half_life", "funding_tilt", "episode_bucket", "oi_proxy_turnover", "oi_proxy_window", "oi_spread")
 	if m == nil {
 		return
 	}
@@ -388,6 +388,7 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 	d.duration(m, "simulator", "episode_bucket", &sim.EpisodeBucket, 0, time.Hour)
 	d.duration(m, "simulator", "oi_proxy_turnover", &sim.OIProxyTurnover, time.Minute, 30*24*time.Hour)
 	d.duration(m, "simulator", "oi_proxy_window", &sim.OIProxyWindow, time.Hour, 365*24*time.Hour)
+	d.duration(m, "simulator", "oi_spread", &sim.OISpread, 0, 30*24*time.Hour)
 	if im := d.section(m, "simulator", "impact", "model", "coefficient", "window"); im != nil {
 		d.str(im, "simulator.impact", "model", &sim.Impact.Model)
 		d.float(im, "simulator.impact", "coefficient", &sim.Impact.Coefficient, 0, 100)

@@ -87,6 +87,10 @@ type Simulator struct {
 	// turnover × EMA(window) of the traded quote volume rate.
 	OIProxyTurnover time.Duration `json:"oi_proxy_turnover"`
 	OIProxyWindow   time.Duration `json:"oi_proxy_window"`
+	// OISpread, when > 0, treats the data's open interest as coarse
+	// (one observation per OISpread, e.g. 24h for daily OI) and spreads
+	// it over the period by traded volume (the proxy anchored to it).
+	OISpread time.Duration `json:"oi_spread"`
 }
 
 // Param is one parameter of a hypothesis or strategy: a single value or a

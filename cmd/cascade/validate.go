@@ -68,8 +68,10 @@ notional.`,
 				cfg.InflowInterval = 24 * time.Hour
 			case "none":
 				proxy = &replay.OIProxy{Turnover: sim.OIProxyTurnover, Window: sim.OIProxyWindow, Every: sim.InflowInterval}
+			case "daily-spread":
+				proxy = &replay.OIProxy{Turnover: sim.OIProxyTurnover, Window: sim.OIProxyWindow, Every: sim.InflowInterval, Anchor: 24 * time.Hour}
 			default:
-				return usagef("--oi %q: want full, daily or none", oiMode)
+				return usagef("--oi %q: want full, daily, daily-spread or none", oiMode)
 			}
 			v, err := pipeline.ValidateSynthetic(cmd.Context(), opt.Root, opt.Exchange, opt.Symbol, opt.From, opt.To, cfg, liquidation.DefaultCascadeRule, proxy)
 			if err != nil {
@@ -81,7 +83,7 @@ notional.`,
 	}
 	d.register(synthCmd, "trades,funding,oi")
 	synthCmd.Flags().StringVar(&scenario, "scenario", "", "take the simulator settings from this scenario")
-	synthCmd.Flags().StringVar(&oiMode, "oi", "full", "open interest given to the simulator: full, daily (coarsened), none (volume proxy)")
+	synthCmd.Flags().StringVar(&oiMode, "oi", "full", "open interest given to the simulator: full, daily (coarsened), daily-spread (daily, spread over the day by volume), none (volume proxy)")
 
 	var step string
 	var calibrate bool

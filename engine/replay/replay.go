@@ -47,6 +47,12 @@ type OIProxy struct {
 	Turnover time.Duration // OI ≈ the quote volume traded in this long (e.g. 12h)
 	Window   time.Duration // EMA time constant of the volume rate (e.g. 7 days)
 	Every    time.Duration // how often a proxy observation is fed (the inflow interval)
+	// Anchor, when > 0, rescales the proxy to the observed open interest:
+	// the first OI observation in each Anchor-long slot sets the scale so
+	// that the proxy equals it at that moment, and the proxy's volume
+	// shape carries it until the next. This spreads coarse (e.g. daily) OI
+	// over the day by activity.
+	Anchor time.Duration
 }
 
 // Config configures a run.
@@ -147,6 +153,8 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 			}
 			if px == nil || e.Kind != engine.KindOI {
 				record(book.OnEvent(e))
+			} else if px.cfg.Anchor > 0 {
+				px.anchor(e, book.Price())
 			}
 			if len(maps) > 0 && e.Kind == engine.KindTrade {
 				for i := range maps {
@@ -200,6 +208,23 @@ type proxyState struct {
 	slotVol float64      // quote volume traded in it
 	rate    float64      // EMA of quote volume per second
 	started bool
+	scale   float64      // anchored scale (1 until an observation)
+	aslot   engine.Nanos // last anchor slot
+}
+
+// anchor rescales the proxy to an observed OI, once per Anchor slot.
+func (p *proxyState) anchor(e *engine.Event, price float64) {
+	slot := e.TS / engine.Nanos(p.cfg.Anchor)
+	if slot == p.aslot && p.scale != 0 {
+		return
+	}
+	v := e.Value
+	if math.IsNaN(v) {
+		v = e.Qty * price
+	}
+	if base := p.rate * p.cfg.Turnover.Seconds(); v > 0 && base > 0 {
+		p.scale, p.aslot = v/base, slot
+	}
 }
 
 // add folds a trade into the current slot; at the first trade of a new
@@ -223,5 +248,9 @@ func (p *proxyState) add(e *engine.Event) (float64, bool) {
 		p.slot, p.slotVol = slot, 0
 	}
 	p.slotVol += e.Price * e.Qty
-	return p.rate * p.cfg.Turnover.Seconds(), emit
+	scale := p.scale
+	if scale == 0 {
+		scale = 1
+	}
+	return scale * p.rate * p.cfg.Turnover.Seconds(), emit
 }
