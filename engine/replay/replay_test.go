@@ -99,3 +99,48 @@ func TestMapsNeedSimulator(t *testing.T) {
 		t.Fatal("map samples without the simulator accepted")
 	}
 }
+
+// TestOIProxy runs the market without its OI events through the volume
+// proxy, and with them anchored once a day: both give the simulator
+// positions to liquidate in the crash.
+func TestOIProxy(t *testing.T) {
+	var noOI []engine.Event
+	for _, e := range market() {
+		if e.Kind != engine.KindOI {
+			noOI = append(noOI, e)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		evs  []engine.Event
+		px   replay.OIProxy
+	}{
+		{"volume proxy", noOI, replay.OIProxy{Turnover: 12 * time.Hour, Window: 24 * time.Hour, Every: 5 * time.Minute}},
+		{"daily OI spread by volume", market(), replay.OIProxy{Turnover: 12 * time.Hour, Window: 24 * time.Hour, Every: 5 * time.Minute, Anchor: 24 * time.Hour}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := liquidation.DefaultConfig()
+			px := tc.px
+			rep, err := replay.Run(context.Background(), engine.Merge(memfeed.New(tc.evs)), replay.Config{Simulator: &cfg, OIProxy: &px})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := rep.Book.Stats()
+			if len(rep.Liquidations) == 0 || !(st.OI > 0) {
+				t.Fatalf("%d liquidations, book OI %v", len(rep.Liquidations), st.OI)
+			}
+			if tc.px.Anchor > 0 {
+				// Anchored: the book's OI stays on the scale of the observed OI
+				// (about 1000 base units), not of the raw volume proxy.
+				if st.OI < 100 || st.OI > 10000 {
+					t.Errorf("anchored book OI %v, want on the order of the observed 1000", st.OI)
+				}
+			}
+		})
+	}
+	bad := replay.OIProxy{Every: time.Minute}
+	cfg := liquidation.DefaultConfig()
+	if _, err := replay.Run(context.Background(), engine.Merge(memfeed.New(noOI)), replay.Config{Simulator: &cfg, OIProxy: &bad}); err == nil {
+		t.Error("a proxy without turnover and window accepted")
+	}
+}
