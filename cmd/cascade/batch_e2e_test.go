@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -101,16 +100,7 @@ func TestE2EBatchKillResume(t *testing.T) {
 	}
 	dir := batchSpace(t)
 	batch(t, dir, 0, "sc/s0.yaml", "--db", "r.duckdb")
-	cmd := exec.Command(cascadeBin(t), "batch", "sc", "--db", "r.duckdb", "--log-level", "info")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CASCADE_TEST_HOLD_COMPUTE=60s")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !strings.Contains(sc.Text(), "test hold at compute") {
-	}
+	cmd, _ := startHeld(t, dir, "compute", "batch", "sc", "--db", "r.duckdb", "--log-level", "info")
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	res := batch(t, dir, 0, "sc", "--db", "r.duckdb")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,33 +190,7 @@ func killAt(t *testing.T, stage string) {
 	mustRun(t, dir, "run", "s.yaml")
 	before := count(t, dir, "select count(*) from market_daily")
 
-	cmd := exec.Command(cascadeBin(t), "run", "s.yaml")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CASCADE_TEST_HOLD_"+strings.ToUpper(stage)+"=60s")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	held := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "test hold at "+stage) {
-				held <- true
-				io.Copy(io.Discard, stderr)
-				return
-			}
-		}
-		held <- false
-	}()
-	select {
-	case ok := <-held:
-		if !ok {
-			t.Fatal("run ended without reaching the hold")
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("timed out waiting for the hold")
-	}
+	cmd, _ := startHeld(t, dir, stage, "run", "s.yaml")
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +233,28 @@ func TestE2EKillMidCommit(t *testing.T) {
 	killAt(t, "commit")
 }
 
+// startHeld starts `cascade ARGS...` in dir paused at stage (see
+// testHold) and returns once it is there, with the rest of its stderr.
+func startHeld(t *testing.T, dir, stage string, args ...string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command(cascadeBin(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CASCADE_TEST_HOLD_"+strings.ToUpper(stage)+"=60s")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "test hold at "+stage) {
+			return cmd, sc
+		}
+	}
+	cmd.Wait()
+	t.Fatalf("cascade %v ended without reaching the %s hold", args, stage)
+	return nil, nil
+}
+
 func TestE2ELockedDatabase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -267,17 +262,8 @@ func TestE2ELockedDatabase(t *testing.T) {
 	dir := workspace(t)
 	mustRun(t, dir, "run", "s.yaml")
 	// Hold the file with a run paused mid-commit, then query.
-	cmd := exec.Command(cascadeBin(t), "run", "s.yaml")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CASCADE_TEST_HOLD_COMMIT=60s")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _ := startHeld(t, dir, "commit", "run", "s.yaml")
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !strings.Contains(sc.Text(), "test hold at commit") {
-	}
 	r := runBin(t, dir, nil, "sql", "--db", "out/results.duckdb", "--lock-timeout", "300ms", "select 1")
 	want := fmt.Sprintf("is held by process %d", cmd.Process.Pid)
 	if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "database is locked") {
@@ -291,20 +277,8 @@ func TestE2ECtrlCCancels(t *testing.T) {
 	}
 	dir := workspace(t)
 	mustRun(t, dir, "run", "s.yaml")
-	cmd := exec.Command(cascadeBin(t), "run", "s.yaml")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CASCADE_TEST_HOLD_COMPUTE=60s")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
+	cmd, sc := startHeld(t, dir, "compute", "run", "s.yaml")
 	var rest strings.Builder
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "test hold at compute") {
-			break
-		}
-	}
 	cmd.Process.Signal(os.Interrupt)
 	for sc.Scan() {
 		rest.WriteString(sc.Text() + "\n")
