@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -224,7 +225,9 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 			}
 		}()
 	}
-	for i := range files {
+	// Longest first: a long scenario started last would leave the other
+	// workers idle at the end. The order of work never changes results.
+	for _, i := range byCost(files, opt.Load) {
 		work <- i
 	}
 	close(work)
@@ -313,7 +316,9 @@ func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]st
 	outcome(run, out, cerr)
 	// Hand the commit to the writer and go on computing the next
 	// scenario: the item is finished when the writer has recorded it.
+	var finished time.Time // set by the writer when the run is recorded
 	recorded := writeAsync(func(st *duckdbsink.Store) error {
+		defer func() { finished = time.Now() }()
 		if cerr != nil {
 			return st.EndRun(context.Background(), run)
 		}
@@ -332,7 +337,36 @@ func runItem(ctx context.Context, file string, opt BatchOptions, done map[Key]st
 		if it.Status != results.StatusCompleted {
 			it.Digest = ""
 		}
-		it.Seconds = time.Since(t0).Seconds()
+		it.Seconds = finished.Sub(t0).Seconds()
 	}
 	return it
+}
+
+// byCost returns the indices of files ordered by an estimate of their
+// compute cost, largest first (days replayed × variants evaluated; files
+// that do not load come first, they fail fast), ties in file order.
+func byCost(files []string, lo scenarios.Options) []int {
+	cost := make([]float64, len(files))
+	for i, f := range files {
+		s, err := scenarios.Load(f, lo)
+		if err != nil {
+			cost[i] = math.Inf(1)
+			continue
+		}
+		variants := 1
+		for _, h := range s.Hypotheses {
+			variants += h.Variants() * len(h.Horizons)
+		}
+		for _, st := range s.Strategies {
+			variants += st.Variants()
+		}
+		days := s.Data.End.Sub(s.Data.Start).Hours()/24 + 1
+		cost[i] = days * (10 + float64(variants))
+	}
+	idx := make([]int, len(files))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return cost[idx[a]] > cost[idx[b]] })
+	return idx
 }
