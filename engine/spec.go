@@ -198,6 +198,7 @@ func Hypotheses() []Spec {
 			{Name: "level", Kind: ParamFloat, Min: -0.01, Max: 0.01, Default: 0.0007, Doc: "signal when the funding rate per 8h >= level (0.0007 = 0.07%)"},
 			{Name: "zscore", Kind: ParamFloat, Min: 0, Max: 20, Default: 0.0, Doc: "alternatively, z-score of funding over window >= zscore; 0 = off"},
 			{Name: "window", Kind: ParamDuration, Min: hour, Max: 365 * day, Default: 30 * 24 * time.Hour, Doc: "z-score window"},
+			{Name: "crowded", Kind: ParamString, Default: "long", Choices: []string{"long", "short"}, Doc: "crowded side: long (funding >= level) or short (funding <= -level, a short squeeze / relief rally; use side +1)"},
 		}},
 		{Name: "oi_divergence", Side: 0, Story: "open interest rising while price falls is fuel for volatility", Params: []ParamSpec{
 			{Name: "window", Kind: ParamDuration, Min: 5 * 60 * sec, Max: 30 * day, Default: 24 * time.Hour, Doc: "look-back window"},

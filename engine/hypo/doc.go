@@ -23,7 +23,10 @@
 // f >= level, or, when zscore > 0, when z >= zscore, where z = (f − m)/s
 // and m, s are the mean and sample standard deviation (n−1) of the rates
 // settled in [t − window, t), t the start of the step; z is undefined with
-// fewer than 10 such settlements or s < 1e-12. Features: funding, zscore.
+// fewer than 10 such settlements or s < 1e-12. With crowded=short the
+// mirror image fires: f <= −level or z <= −zscore (crowded shorts, the
+// set-up of a short squeeze or relief rally; give the spec side +1).
+// Features: funding, zscore.
 //
 // oi_divergence(window, oi_rise, price_fall). At every step i >= W:
 // OI[i]/OI[i−W] − 1 >= oi_rise and Close[i]/Close[i−W] − 1 <= −price_fall

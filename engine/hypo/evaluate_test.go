@@ -362,7 +362,7 @@ func TestWalkForward(t *testing.T) {
 			t.Errorf("walk-forward q %v on %s/%s chosen=%v", s.QWalkForward, s.Params, s.Sample, s.Chosen)
 		}
 	}
-	want := []string{"level=0.0015,window=720h,zscore=0/in", "level=0.0015,window=720h,zscore=0/out"}
+	want := []string{"crowded=long,level=0.0015,window=720h,zscore=0/in", "crowded=long,level=0.0015,window=720h,zscore=0/out"}
 	if !reflect.DeepEqual(chosen, want) {
 		t.Errorf("chosen %v, want %v", chosen, want)
 	}

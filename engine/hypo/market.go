@@ -110,6 +110,7 @@ func (env *Env) changes(col string, w int) []float64 {
 type fundingOverheat struct {
 	level, z float64
 	window   time.Duration
+	short    bool // crowded shorts: mirror image (funding <= -level, z <= -zscore)
 }
 
 // minZ is the fewest prior settlements a funding z-score needs.
@@ -124,8 +125,14 @@ func (s fundingOverheat) Fire(env *Env) (*Fired, error) {
 	}
 	on := make([]bool, g.Len())
 	for k, i := range idx {
-		f := g.Funding[i]
-		if f >= s.level || (zs != nil && zs[k] >= s.z) {
+		f, z := g.Funding[i], math.NaN()
+		if zs != nil {
+			z = zs[k]
+		}
+		if s.short {
+			f, z = -f, -z
+		}
+		if f >= s.level || (zs != nil && z >= s.z) {
 			on[i] = true
 		}
 	}

@@ -68,7 +68,7 @@ func NewSignal(name string, p map[string]any) (Signal, error) {
 	}
 	switch name {
 	case "funding_overheat":
-		return fundingOverheat{level: ps.f("level"), z: ps.f("zscore"), window: ps.d("window")}, nil
+		return fundingOverheat{level: ps.f("level"), z: ps.f("zscore"), window: ps.d("window"), short: ps.s("crowded") == "short"}, nil
 	case "oi_divergence":
 		return oiDivergence{window: ps.d("window"), oiRise: ps.f("oi_rise"), priceFall: ps.f("price_fall")}, nil
 	case "wyckoff_spring":
