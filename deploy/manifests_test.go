@@ -119,7 +119,16 @@ func TestMergeManifest(t *testing.T) {
 	}
 	checkMounts(t, path, c)
 	shards := load(t, "k8s/nightly-shards.yaml")
-	if c.Spec.Schedule <= shards.Spec.Schedule && strings.Fields(c.Spec.Schedule)[1] <= strings.Fields(shards.Spec.Schedule)[1] {
+	minute := func(cron string) int { // minute of the day of a daily "M H * * *" schedule
+		f := strings.Fields(cron)
+		m, err1 := strconv.Atoi(f[0])
+		h, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("schedule %q: want a daily \"M H * * *\"", cron)
+		}
+		return 60*h + m
+	}
+	if minute(c.Spec.Schedule) <= minute(shards.Spec.Schedule) {
 		t.Errorf("merge (%s) should be scheduled after the shards (%s)", c.Spec.Schedule, shards.Spec.Schedule)
 	}
 }

@@ -257,6 +257,8 @@ func DailyFromGrid(g *Grid) []DailyStat {
 		if !math.IsNaN(g.OIValue[i]) {
 			c.OIValueClose = g.OIValue[i]
 		}
+		c.EstLiqLong += g.EstLiqLong[i]
+		c.EstLiqShort += g.EstLiqShort[i]
 	}
 	return out
 }

@@ -104,10 +104,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	hyp, err := hypothesisSpecs(s)
-	if err != nil {
-		return nil, err
-	}
+	hyp := hypothesisSpecs(s)
 	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress}
 	if s.Simulator.Enabled {
 		sim, err := SimulatorConfig(s.Simulator)
@@ -142,21 +139,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	for _, g := range out.Gaps {
 		log.Warn("missing days", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
 	}
-	var estLong, estShort map[engine.Nanos]float64
-	if rep.Book != nil {
-		estLong, estShort = map[engine.Nanos]float64{}, map[engine.Nanos]float64{}
-		for _, d := range rep.Daily {
-			estLong[d.Day], estShort[d.Day] = 0, 0
-		}
-		for _, l := range rep.Liquidations {
-			if l.Side == perp.Long {
-				estLong[l.TS.DayStart()] += l.Notional
-			} else {
-				estShort[l.TS.DayStart()] += l.Notional
-			}
-		}
-	}
-	out.Tables = []results.Table{results.MarketDaily(rep.Daily, estLong, estShort)}
+	out.Tables = []results.Table{results.MarketDaily(rep.Daily, rep.Book != nil)}
 	if rep.Book != nil {
 		out.Tables = append(out.Tables, results.Liquidations(rep.Liquidations), results.Cascades(rep.Episodes, rep.Grid, liquidation.DefaultCascadeRule))
 	}

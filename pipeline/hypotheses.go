@@ -12,13 +12,13 @@ import (
 
 // hypothesisSpecs converts a scenario's hypotheses into engine specs with
 // their parameter grids expanded.
-func hypothesisSpecs(s *scenarios.Scenario) ([]hypo.Spec, error) {
+func hypothesisSpecs(s *scenarios.Scenario) []hypo.Spec {
 	var out []hypo.Spec
 	for _, h := range s.Hypotheses {
 		out = append(out, hypo.Spec{Name: h.Name, Variants: scenarios.Grid(h.Params), Horizons: h.Horizons,
 			Cooldown: h.Cooldown, Target: h.Target, Stop: h.Stop, Side: h.Side})
 	}
-	return out, nil
+	return out
 }
 
 // mapRequests lists the liquidation-map samples the specs need.

@@ -8,9 +8,9 @@ import (
 )
 
 // MarketDaily converts the engine's daily statistics into the market_daily
-// table. estLong and estShort hold the simulator's estimated liquidations
-// (quote) per day, keyed by the day's start; nil when it was off.
-func MarketDaily(rows []engine.DailyStat, estLong, estShort map[engine.Nanos]float64) Table {
+// table; simulated says whether the simulator ran (its estimated
+// liquidations are NULL otherwise).
+func MarketDaily(rows []engine.DailyStat, simulated bool) Table {
 	n := len(rows)
 	day := make([]time.Time, n)
 	f := func() []float64 { return make([]float64, n) }
@@ -20,8 +20,8 @@ func MarketDaily(rows []engine.DailyStat, estLong, estShort map[engine.Nanos]flo
 	el, es := f(), f()
 	for i, r := range rows {
 		el[i], es[i] = math.NaN(), math.NaN()
-		if estLong != nil {
-			el[i], es[i] = estLong[r.Day], estShort[r.Day]
+		if simulated {
+			el[i], es[i] = r.EstLiqLong, r.EstLiqShort
 		}
 		day[i] = r.Day.Time()
 		open[i], high[i], low[i], cl[i] = r.Open, r.High, r.Low, r.Close

@@ -3,18 +3,10 @@ package results
 import (
 	"encoding/json"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/cascade-research/cascade/engine/hypo"
 )
-
-func horizonName(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	return s
-}
 
 func nanNil(x float64) any {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
@@ -43,7 +35,7 @@ func HypothesisResults(r *hypo.Result, sides []int) Table {
 		if int(spec[i]) < len(sides) {
 			side[i] = int64(sides[spec[i]])
 		}
-		hs[i], horizon[i] = int64(s.Horizon/time.Second), horizonName(s.Horizon)
+		hs[i], horizon[i] = int64(s.Horizon/time.Second), hypo.FormatDuration(s.Horizon)
 		params[i], sample[i], source[i], note[i] = s.Params, s.Sample, s.Source, s.Note
 		me[i], mb[i], eff[i], lo[i], hi[i] = s.MeanEvent, s.MeanBase, s.Diff, s.CILo, s.CIHi
 		p[i], q[i], pb[i] = s.P, s.Q, s.PBonferroni
@@ -94,7 +86,7 @@ func HypothesisEvents(r *hypo.Result, horizons [][]time.Duration) Table {
 		if s := int(spec[i]); s < len(horizons) {
 			for k, h := range horizons[s] {
 				if k < len(e.Returns) {
-					rm[horizonName(h)] = nanNil(e.Returns[k])
+					rm[hypo.FormatDuration(h)] = nanNil(e.Returns[k])
 				}
 			}
 		}

@@ -7,15 +7,7 @@ import (
 	"time"
 
 	"github.com/cascade-research/cascade/engine/liquidation"
-	"github.com/cascade-research/cascade/engine/perp"
 )
-
-func sideName(s perp.Side) string {
-	if s == perp.Long {
-		return "long"
-	}
-	return "short"
-}
 
 // Liquidations converts the simulator's estimated liquidations into the
 // liquidations_est table.
@@ -25,7 +17,7 @@ func Liquidations(ls []liquidation.Liquidation) Table {
 	f := func() []float64 { return make([]float64, n) }
 	price, lp, qty, notional, lev, entry := f(), f(), f(), f(), f(), f()
 	for i, l := range ls {
-		ts[i], side[i] = l.TS.Time(), sideName(l.Side)
+		ts[i], side[i] = l.TS.Time(), l.Side.String()
 		price[i], lp[i], qty[i], notional[i], lev[i], entry[i] = l.Price, l.LiqPrice, l.Qty, l.Notional, l.Leverage, l.EntryPrice
 	}
 	return Table{Name: "liquidations_est", Cols: []Column{
@@ -56,7 +48,7 @@ func Cascades(es []liquidation.Episode, g *engine.Grid, rule liquidation.Cascade
 		}
 		share[i] = e.Notional / oiv[i]
 		is[i] = !math.IsNaN(oiv[i]) && rule.IsCascade(e, oiv[i])
-		start[i], end[i], side[i] = e.Start.Time(), e.End.Time(), sideName(e.Side)
+		start[i], end[i], side[i] = e.Start.Time(), e.End.Time(), e.Side.String()
 		notional[i], qty[i], ps[i], pe[i], mv[i] = e.Notional, e.Qty, e.PriceStart, e.PriceEnd, e.Move
 		count[i], waves[i] = int64(e.Count), int64(e.Waves)
 	}

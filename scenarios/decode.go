@@ -227,6 +227,24 @@ func (d *decoder) list(m map[string]any, path, key string) ([]any, bool) {
 	return l, true
 }
 
+// mappings calls f for each element of the list m[key], which must be a
+// mapping (want says which keys), with its path (key[i]).
+func (d *decoder) mappings(m map[string]any, path, key, want string, f func(path string, m map[string]any)) {
+	l, ok := d.list(m, path, key)
+	if !ok {
+		return
+	}
+	for i, e := range l {
+		p := fmt.Sprintf("%s[%d]", join(path, key), i)
+		em, ok := e.(map[string]any)
+		if !ok {
+			d.fail(p, "got %s, want a mapping with %s", describe(e), want)
+			continue
+		}
+		f(p, em)
+	}
+}
+
 func (d *decoder) floats(m map[string]any, path, key string, dst *[]float64, lo, hi float64) {
 	l, ok := d.list(m, path, key)
 	if !ok {

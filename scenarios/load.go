@@ -250,97 +250,73 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 		d.date(m, "data", "start", &s.Data.Start)
 		d.date(m, "data", "end", &s.Data.End)
 		d.strings(m, "data", "kinds", &s.Data.Kinds)
-		if l, ok := d.list(m, "data", "extra"); ok {
-			for i, e := range l {
-				path := fmt.Sprintf("data.extra[%d]", i)
-				em, ok := e.(map[string]any)
-				if !ok {
-					d.fail(path, "got %s, want a mapping with exchange, symbol and kinds", describe(e))
-					continue
-				}
-				d.known(em, path, "exchange", "symbol", "kinds")
-				var src Source
-				d.str(em, path, "exchange", &src.Exchange)
-				d.str(em, path, "symbol", &src.Symbol)
-				d.strings(em, path, "kinds", &src.Kinds)
-				if src.Exchange == "" || src.Symbol == "" || len(src.Kinds) == 0 {
-					d.fail(path, "want exchange, symbol and at least one kind")
-				}
-				for k, kind := range src.Kinds {
-					if _, err := engine.ParseKind(kind); err != nil {
-						d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
-					}
-				}
-				s.Data.Extra = append(s.Data.Extra, src)
+		d.mappings(m, "data", "extra", "exchange, symbol and kinds", func(path string, em map[string]any) {
+			d.known(em, path, "exchange", "symbol", "kinds")
+			var src Source
+			d.str(em, path, "exchange", &src.Exchange)
+			d.str(em, path, "symbol", &src.Symbol)
+			d.strings(em, path, "kinds", &src.Kinds)
+			if src.Exchange == "" || src.Symbol == "" || len(src.Kinds) == 0 {
+				d.fail(path, "want exchange, symbol and at least one kind")
 			}
-		}
+			for k, kind := range src.Kinds {
+				if _, err := engine.ParseKind(kind); err != nil {
+					d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
+				}
+			}
+			s.Data.Extra = append(s.Data.Extra, src)
+		})
 	} else if _, ok := raw["data"]; !ok {
 		d.fail("data", "missing: want root, exchange, symbol, start and end")
 	}
 	decodeSimulator(d, raw, s)
-	if l, ok := d.list(raw, "", "hypotheses"); ok {
-		for i, e := range l {
-			path := fmt.Sprintf("hypotheses[%d]", i)
-			m, ok := e.(map[string]any)
-			if !ok {
-				d.fail(path, "got %s, want a mapping with name and params", describe(e))
-				continue
-			}
-			d.known(m, path, "name", "params", "horizons", "cooldown", "target", "stop", "side")
-			var h Hypothesis
-			d.str(m, path, "name", &h.Name)
-			spec, ok := engine.LookupHypothesis(h.Name)
-			if !ok {
-				var names []string
-				for _, hs := range engine.Hypotheses() {
-					names = append(names, hs.Name)
-				}
-				d.fail(join(path, "name"), "unknown hypothesis %q (known: %s)", h.Name, strings.Join(names, ", "))
-				continue
-			}
-			h.Params = d.params(m, path, spec)
-			h.Horizons = DefaultHorizons
-			d.durations(m, path, "horizons", &h.Horizons)
-			h.Cooldown = 24 * time.Hour
-			d.duration(m, path, "cooldown", &h.Cooldown, 0, maxDur)
-			h.Target, h.Stop, h.Side = 0.10, 0.05, spec.Side
-			d.float(m, path, "target", &h.Target, 1e-6, 10)
-			d.float(m, path, "stop", &h.Stop, 1e-6, 1)
-			d.integer(m, path, "side", &h.Side, -1, 1)
-			s.Hypotheses = append(s.Hypotheses, h)
-		}
-	}
-	if l, ok := d.list(raw, "", "strategies"); ok {
-		for i, e := range l {
-			path := fmt.Sprintf("strategies[%d]", i)
-			m, ok := e.(map[string]any)
-			if !ok {
-				d.fail(path, "got %s, want a mapping with name and params", describe(e))
-				continue
-			}
-			d.known(m, path, "name", "params")
-			var st Strategy
-			d.str(m, path, "name", &st.Name)
-			var spec *engine.Spec
+	d.mappings(raw, "", "hypotheses", "name and params", func(path string, m map[string]any) {
+		d.known(m, path, "name", "params", "horizons", "cooldown", "target", "stop", "side")
+		var h Hypothesis
+		d.str(m, path, "name", &h.Name)
+		spec, ok := engine.LookupHypothesis(h.Name)
+		if !ok {
 			var names []string
-			for i := range opt.Strategies {
-				names = append(names, opt.Strategies[i].Name)
-				if opt.Strategies[i].Name == st.Name {
-					spec = &opt.Strategies[i]
-				}
+			for _, hs := range engine.Hypotheses() {
+				names = append(names, hs.Name)
 			}
-			if spec == nil {
-				known := strings.Join(names, ", ")
-				if known == "" {
-					known = "none in this version"
-				}
-				d.fail(join(path, "name"), "unknown strategy %q (known: %s)", st.Name, known)
-				continue
-			}
-			st.Params = d.params(m, path, *spec)
-			s.Strategies = append(s.Strategies, st)
+			d.fail(join(path, "name"), "unknown hypothesis %q (known: %s)", h.Name, strings.Join(names, ", "))
+			return
 		}
-	}
+		h.Params = d.params(m, path, spec)
+		h.Horizons = DefaultHorizons
+		d.durations(m, path, "horizons", &h.Horizons)
+		h.Cooldown = 24 * time.Hour
+		d.duration(m, path, "cooldown", &h.Cooldown, 0, maxDur)
+		h.Target, h.Stop, h.Side = 0.10, 0.05, spec.Side
+		d.float(m, path, "target", &h.Target, 1e-6, 10)
+		d.float(m, path, "stop", &h.Stop, 1e-6, 1)
+		d.integer(m, path, "side", &h.Side, -1, 1)
+		s.Hypotheses = append(s.Hypotheses, h)
+	})
+	d.mappings(raw, "", "strategies", "name and params", func(path string, m map[string]any) {
+		d.known(m, path, "name", "params")
+		var st Strategy
+		d.str(m, path, "name", &st.Name)
+		var spec *engine.Spec
+		var names []string
+		for i := range opt.Strategies {
+			names = append(names, opt.Strategies[i].Name)
+			if opt.Strategies[i].Name == st.Name {
+				spec = &opt.Strategies[i]
+			}
+		}
+		if spec == nil {
+			known := strings.Join(names, ", ")
+			if known == "" {
+				known = "none in this version"
+			}
+			d.fail(join(path, "name"), "unknown strategy %q (known: %s)", st.Name, known)
+			return
+		}
+		st.Params = d.params(m, path, *spec)
+		s.Strategies = append(s.Strategies, st)
+	})
 	if m := d.section(raw, "", "stats", "bootstrap", "block_length", "alpha", "split", "walk_forward", "baseline", "step"); m != nil {
 		d.duration(m, "stats", "step", &s.Stats.Step, time.Minute, 24*time.Hour)
 		d.integer(m, "stats", "bootstrap", &s.Stats.Bootstrap, 100, 1_000_000)
@@ -394,22 +370,16 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 		d.float(im, "simulator.impact", "coefficient", &sim.Impact.Coefficient, 0, 100)
 		d.duration(im, "simulator.impact", "window", &sim.Impact.Window, time.Minute, 365*24*time.Hour)
 	}
-	if l, ok := d.list(m, "simulator", "brackets"); ok {
-		for i, e := range l {
-			path := fmt.Sprintf("simulator.brackets[%d]", i)
-			bm, ok := e.(map[string]any)
-			if !ok {
-				d.fail(path, "got %s, want a mapping with floor, cap, max_leverage, mmr", describe(e))
-				continue
-			}
-			d.known(bm, path, "floor", "cap", "max_leverage", "mmr")
-			var b Bracket
-			d.float(bm, path, "floor", &b.Floor, 0, 1e15)
-			d.float(bm, path, "cap", &b.Cap, 0, 1e15)
-			d.float(bm, path, "max_leverage", &b.MaxLeverage, 1, 1000)
-			d.float(bm, path, "mmr", &b.MMR, 0, 1)
-			sim.Brackets = append(sim.Brackets, b)
-		}
+	d.mappings(m, "simulator", "brackets", "floor, cap, max_leverage, mmr", func(path string, bm map[string]any) {
+		d.known(bm, path, "floor", "cap", "max_leverage", "mmr")
+		var b Bracket
+		d.float(bm, path, "floor", &b.Floor, 0, 1e15)
+		d.float(bm, path, "cap", &b.Cap, 0, 1e15)
+		d.float(bm, path, "max_leverage", &b.MaxLeverage, 1, 1000)
+		d.float(bm, path, "mmr", &b.MMR, 0, 1)
+		sim.Brackets = append(sim.Brackets, b)
+	})
+	if _, given := m["brackets"]; given {
 		if _, named := m["bracket_table"]; !named {
 			sim.BracketTable = "custom"
 		}

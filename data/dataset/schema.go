@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"math"
-	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -184,6 +183,3 @@ func ParseSide(s string) (int8, bool) {
 	}
 	return 0, false
 }
-
-// DayOf returns the UTC calendar day containing n, as a time at 00:00 UTC.
-func DayOf(n engine.Nanos) time.Time { return n.DayStart().Time() }

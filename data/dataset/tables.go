@@ -353,22 +353,7 @@ func IntervalString(d time.Duration) string {
 // ParseInterval parses a bar interval written by IntervalString ("1m",
 // "4h", "1d", "30s") or in Go duration syntax.
 func ParseInterval(s string) (time.Duration, error) {
-	if n := len(s); n >= 2 {
-		var v int64
-		if _, err := fmt.Sscanf(s[:n-1], "%d", &v); err == nil && v > 0 && fmt.Sprint(v) == s[:n-1] {
-			switch s[n-1] {
-			case 'd':
-				return time.Duration(v) * 24 * time.Hour, nil
-			case 'h':
-				return time.Duration(v) * time.Hour, nil
-			case 'm':
-				return time.Duration(v) * time.Minute, nil
-			case 's':
-				return time.Duration(v) * time.Second, nil
-			}
-		}
-	}
-	d, err := time.ParseDuration(s)
+	d, err := engine.ParseDuration(s) // Go syntax plus whole days
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("bad bar interval %q: want e.g. 1m, 5m, 1h, 4h, 1d", s)
 	}

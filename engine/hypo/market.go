@@ -149,7 +149,7 @@ func (s fundingOverheat) Fire(env *Env) (*Fired, error) {
 // z-score of its rate against the settlements in [t−window, t): NaN with
 // fewer than minZ of them or a standard deviation below 1e-12.
 func (env *Env) fundingZ(window time.Duration) []float64 {
-	return cached(env, "fz:"+formatDuration(window), func() []float64 {
+	return cached(env, "fz:"+FormatDuration(window), func() []float64 {
 		g := env.Grid
 		idx := env.settlements()
 		out := make([]float64, len(idx))

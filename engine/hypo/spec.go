@@ -228,7 +228,7 @@ func formatValue(x any) string {
 	case int:
 		return strconv.Itoa(v)
 	case time.Duration:
-		return formatDuration(v)
+		return FormatDuration(v)
 	case bool:
 		return strconv.FormatBool(v)
 	case string:
@@ -237,9 +237,10 @@ func formatValue(x any) string {
 	return fmt.Sprint(x)
 }
 
-// formatDuration writes whole hours as "720h", whole minutes as "90m",
-// whole seconds as "30s", and anything else as time.Duration does.
-func formatDuration(d time.Duration) string {
+// FormatDuration writes whole hours as "720h", whole minutes as "90m",
+// whole seconds as "30s", and anything else as time.Duration does: how
+// parameter strings and result horizons spell durations.
+func FormatDuration(d time.Duration) string {
 	switch {
 	case d != 0 && d%time.Hour == 0:
 		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"

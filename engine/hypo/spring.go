@@ -26,7 +26,7 @@ func floorDiv(a, b engine.Nanos) engine.Nanos {
 }
 
 func (env *Env) bars(bar time.Duration) *bars {
-	return cached(env, "bars:"+formatDuration(bar), func() *bars {
+	return cached(env, "bars:"+FormatDuration(bar), func() *bars {
 		g := env.Grid
 		B := engine.Nanos(bar)
 		out := &bars{}
@@ -63,7 +63,7 @@ func (env *Env) bars(bar time.Duration) *bars {
 // support returns, per bar k, the lowest low of bars k−lookback..k−1 (NaN
 // when k < lookback or a low in the window is NaN).
 func (env *Env) support(bar time.Duration, lookback int) []float64 {
-	return cached(env, fmt.Sprintf("support:%s:%d", formatDuration(bar), lookback), func() []float64 {
+	return cached(env, fmt.Sprintf("support:%s:%d", FormatDuration(bar), lookback), func() []float64 {
 		b := env.bars(bar)
 		nb := len(b.l)
 		out := make([]float64, nb)

@@ -152,7 +152,9 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 				}
 			}
 			if px == nil || e.Kind != engine.KindOI {
-				record(book.OnEvent(e))
+				if ls := book.OnEvent(e); len(ls) > 0 { // usually none: no call
+					record(ls)
+				}
 			} else if px.cfg.Anchor > 0 {
 				px.anchor(e, book.Price())
 			}

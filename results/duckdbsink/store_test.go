@@ -24,7 +24,7 @@ func daily(n int) results.Table {
 		rows[i] = engine.DailyStat{Day: engine.Nanos(i) * engine.Day, Open: 1, High: 2, Low: 0.5, Close: 1.5, Trades: int64(i),
 			FundingLast: math.NaN(), OIOpen: math.NaN(), OIClose: math.NaN(), OIValueClose: math.NaN()}
 	}
-	return results.MarketDaily(rows, nil, nil)
+	return results.MarketDaily(rows, false)
 }
 
 func TestCommitAndQuery(t *testing.T) {
@@ -125,7 +125,7 @@ func BenchmarkCommit1M(b *testing.B) {
 		days[i] = engine.DailyStat{Day: engine.Nanos(i) * engine.Minute, Open: f, High: f + 1, Low: f - 1, Close: f, Trades: int64(i),
 			Volume: f, Notional: f * 2, BuyVolume: f / 2, FundingLast: 0.0001, OIOpen: f, OIClose: f, OIValueClose: f}
 	}
-	tbl := results.MarketDaily(days, nil, nil)
+	tbl := results.MarketDaily(days, false)
 	tbl.Cols = tbl.Cols[:9] // with run_id: ten columns
 	dir := b.TempDir()
 	// Create the narrower table once.
