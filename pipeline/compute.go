@@ -115,6 +115,9 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 		if cfg.Maps, err = mapRequests(hyp); err != nil {
 			return nil, err
 		}
+		if r := s.Report; r.HeatmapEvery > 0 {
+			cfg.Heatmap = &replay.HeatmapRequest{Every: r.HeatmapEvery, Range: r.HeatmapRange, Step: r.HeatmapStep}
+		}
 	}
 	var quality []string
 	sim := s.Simulator
@@ -139,9 +142,10 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	for _, g := range out.Gaps {
 		log.Warn("missing days", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
 	}
-	out.Tables = []results.Table{results.MarketDaily(rep.Daily, rep.Book != nil)}
+	out.Tables = []results.Table{results.MarketDaily(rep.Daily, rep.Book != nil), results.MarketBars(rep.Grid, s.Report.BarsEvery, rep.Book != nil)}
 	if rep.Book != nil {
-		out.Tables = append(out.Tables, results.Liquidations(rep.Liquidations), results.Cascades(rep.Episodes, rep.Grid, liquidation.DefaultCascadeRule))
+		out.Tables = append(out.Tables, results.Liquidations(rep.Liquidations), results.Cascades(rep.Episodes, rep.Grid, liquidation.DefaultCascadeRule),
+			results.LiqHeatmap(rep.Heatmap))
 	}
 	hypTables, err := evaluateHypotheses(s, rep, hyp)
 	if err != nil {

@@ -58,6 +58,8 @@ var scalarKeys = []string{
 	"simulator.oi_proxy_turnover", "simulator.oi_proxy_window", "simulator.oi_spread",
 	"stats.bootstrap", "stats.block_length", "stats.alpha", "stats.split", "stats.walk_forward", "stats.baseline", "stats.step",
 	"results.db", "results.equity_interval",
+	"account.capital", "account.margin", "account.leverage", "account.maker_fee", "account.taker_fee", "account.liquidation_fee", "account.slippage",
+	"report.bars_every", "report.heatmap_every", "report.heatmap_range", "report.heatmap_step",
 }
 
 // ErrBadScenario marks every error Load returns for a bad scenario (as
@@ -221,6 +223,9 @@ func defaults() *Scenario {
 			OIProxyTurnover: 12 * time.Hour, OIProxyWindow: 7 * 24 * time.Hour},
 		Stats:   Stats{Bootstrap: 2000, BlockLength: 24 * time.Hour, Alpha: 0.05, Split: 0.7, Baseline: "all", Step: 5 * time.Minute},
 		Results: Results{DB: "results/cascade.duckdb", EquityInterval: time.Hour},
+		Account: Account{Capital: 100_000, Margin: "isolated", Leverage: 3, MakerFee: 0.0002, TakerFee: 0.0005,
+			LiquidationFee: 0.0125, Slippage: "impact"},
+		Report: Report{BarsEvery: time.Hour, HeatmapEvery: 4 * time.Hour, HeatmapRange: 0.2, HeatmapStep: 0.005},
 	}
 }
 
@@ -233,7 +238,7 @@ const (
 func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 	d := &decoder{file: file}
 	s := defaults()
-	d.known(raw, "", "name", "description", "seed", "data", "simulator", "hypotheses", "strategies", "stats", "results")
+	d.known(raw, "", "name", "description", "seed", "data", "simulator", "hypotheses", "strategies", "stats", "results", "account", "report")
 	d.str(raw, "", "name", &s.Name)
 	d.str(raw, "", "description", &s.Description)
 	var seed float64 = 1
@@ -326,6 +331,23 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 		d.boolean(m, "stats", "walk_forward", &s.Stats.WalkForward)
 		d.str(m, "stats", "baseline", &s.Stats.Baseline)
 	}
+	if m := d.section(raw, "", "account", "capital", "margin", "leverage", "maker_fee", "taker_fee", "liquidation_fee", "slippage"); m != nil {
+		a := &s.Account
+		d.float(m, "account", "capital", &a.Capital, 1, 1e13)
+		d.str(m, "account", "margin", &a.Margin)
+		d.float(m, "account", "leverage", &a.Leverage, 1, 125)
+		d.float(m, "account", "maker_fee", &a.MakerFee, -0.01, 0.01)
+		d.float(m, "account", "taker_fee", &a.TakerFee, -0.01, 0.01)
+		d.float(m, "account", "liquidation_fee", &a.LiquidationFee, 0, 0.1)
+		d.str(m, "account", "slippage", &a.Slippage)
+	}
+	if m := d.section(raw, "", "report", "bars_every", "heatmap_every", "heatmap_range", "heatmap_step"); m != nil {
+		r := &s.Report
+		d.duration(m, "report", "bars_every", &r.BarsEvery, time.Minute, 30*24*time.Hour)
+		d.duration(m, "report", "heatmap_every", &r.HeatmapEvery, 0, 30*24*time.Hour)
+		d.float(m, "report", "heatmap_range", &r.HeatmapRange, 0.001, 1)
+		d.float(m, "report", "heatmap_step", &r.HeatmapStep, 0.0001, 0.5)
+	}
 	if m := d.section(raw, "", "results", "db", "equity_interval"); m != nil {
 		d.str(m, "results", "db", &s.Results.DB)
 		d.duration(m, "results", "equity_interval", &s.Results.EquityInterval, time.Minute, 30*24*time.Hour)
@@ -390,6 +412,18 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 func validate(d *decoder, s *Scenario) {
 	if s.Name == "" {
 		d.fail("name", "missing: want a scenario name")
+	}
+	if m := s.Account.Margin; m != "isolated" && m != "cross" {
+		d.fail("account.margin", "got %q, want isolated or cross", m)
+	}
+	if m := s.Account.Slippage; m != "impact" && m != "none" {
+		d.fail("account.slippage", "got %q, want impact or none", m)
+	}
+	if r := s.Report; r.HeatmapStep > r.HeatmapRange && !d.failed("report.heatmap_step") {
+		d.fail("report.heatmap_step", "%g is wider than report.heatmap_range %g", r.HeatmapStep, r.HeatmapRange)
+	}
+	if st, b := s.Stats.Step, s.Report.BarsEvery; st > 0 && b%st != 0 && !d.failed("report.bars_every") {
+		d.fail("report.bars_every", "%s is not a multiple of stats.step %s", b, st)
 	}
 	if s.Data.Root == "" {
 		d.fail("data.root", "missing: want the dataset root directory")
@@ -543,7 +577,10 @@ func canonical(s *Scenario) any {
 		Hypotheses []hyp     `json:"hypotheses"`
 		Strategies []strat   `json:"strategies"`
 		Stats      Stats     `json:"stats"`
-	}{1, s.Name, s.Seed, s.Data, s.Simulator, hs, ss, s.Stats}
+		Account    Account   `json:"account"`
+		Report     Report    `json:"report"`
+		Equity     string    `json:"equity_interval"`
+	}{2, s.Name, s.Seed, s.Data, s.Simulator, hs, ss, s.Stats, s.Account, s.Report, s.Results.EquityInterval.String()}
 }
 
 // JSON returns the full normalised scenario (including description, results

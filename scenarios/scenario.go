@@ -15,6 +15,8 @@ type Scenario struct {
 	Hypotheses  []Hypothesis  `json:"hypotheses"`
 	Strategies  []Strategy    `json:"strategies"`
 	Stats       Stats         `json:"stats"`
+	Account     Account       `json:"account"`
+	Report      Report        `json:"report"`
 	Results     Results       `json:"-"`
 	Source      string        `json:"-"` // file it was loaded from
 	Overrides   []Override    `json:"-"` // env and --set overrides applied
@@ -126,6 +128,27 @@ type Stats struct {
 	WalkForward bool          `json:"walk_forward"`
 	Baseline    string        `json:"baseline"` // all | matched
 	Step        time.Duration `json:"step"`     // sampling grid step for signals and outcomes
+}
+
+// Account configures the simulated perpetual-futures account every
+// strategy variant trades.
+type Account struct {
+	Capital        float64 `json:"capital"`         // initial wallet balance (quote)
+	Margin         string  `json:"margin"`          // isolated | cross
+	Leverage       float64 `json:"leverage"`        // initial leverage of new positions
+	MakerFee       float64 `json:"maker_fee"`       // fraction of notional
+	TakerFee       float64 `json:"taker_fee"`       // fraction of notional
+	LiquidationFee float64 `json:"liquidation_fee"` // fraction of notional charged on an own liquidation
+	Slippage       string  `json:"slippage"`        // impact (the simulator's impact model) | none
+}
+
+// Report configures what a run records for pictures: hourly-ish bars of
+// the grid and snapshots of the estimated liquidation map.
+type Report struct {
+	BarsEvery    time.Duration `json:"bars_every"`    // market_bars interval (a multiple of stats.step)
+	HeatmapEvery time.Duration `json:"heatmap_every"` // liq_heatmap snapshot interval; 0 = off
+	HeatmapRange float64       `json:"heatmap_range"` // ± fraction of price covered
+	HeatmapStep  float64       `json:"heatmap_step"`  // band width, fraction of price
 }
 
 // Results configures where results go.

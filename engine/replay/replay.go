@@ -55,6 +55,26 @@ type OIProxy struct {
 	Anchor time.Duration
 }
 
+// HeatmapRequest asks for snapshots of the whole liquidation map, for
+// pictures: every Every (aligned to the Unix epoch, taken at the first
+// trade of the interval) the bands of width Step (fraction of price) out
+// to ±Range around the price.
+type HeatmapRequest struct {
+	Every       time.Duration
+	Range, Step float64
+}
+
+// HeatBand is one non-empty band of a heatmap snapshot.
+type HeatBand struct {
+	TS     engine.Nanos
+	Price  float64   // price at the snapshot
+	Side   perp.Side // Long: band below the price; Short: above
+	Lo, Hi float64   // band edges (absolute price)
+	// Notional is the estimated liquidatable quote notional with its
+	// liquidation price in the band.
+	Notional float64
+}
+
 // Config configures a run.
 type Config struct {
 	// OIProxy, if set, feeds the simulator proxy OI observations (use it
@@ -67,6 +87,8 @@ type Config struct {
 	Simulator *liquidation.Config
 	// Maps lists the liquidation-map samples to record (needs Simulator).
 	Maps []MapRequest
+	// Heatmap, if set, records liquidation-map snapshots (needs Simulator).
+	Heatmap *HeatmapRequest
 	// SeriesName maps an event's Series index to its name.
 	SeriesName func(uint16) string
 	// Progress, if set, is called about every ProgressEvery events.
@@ -82,6 +104,7 @@ type Report struct {
 	Liquidations []liquidation.Liquidation // estimated, in time order
 	Episodes     []liquidation.Episode     // cascade episodes, in time order
 	Maps         []MapSeries
+	Heatmap      []HeatBand // snapshots in time order, bands nearest first, longs then shorts
 	Book         *liquidation.Book // the simulator's final state (nil if off)
 }
 
@@ -121,6 +144,15 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 		maps[i] = MapSeries{Above: m.Above, Below: m.Below}
 		slots[i] = math.MinInt64
 	}
+	heatSlot := engine.Nanos(math.MinInt64)
+	if h := cfg.Heatmap; h != nil {
+		if book == nil {
+			return nil, fmt.Errorf("liquidation heatmap needs the simulator (simulator.enabled)")
+		}
+		if h.Every <= 0 || !(h.Range > 0 && h.Range <= 1) || !(h.Step > 0 && h.Step <= h.Range) {
+			return nil, fmt.Errorf("heatmap: want every > 0, 0 < range <= 1 and 0 < step <= range, got %s, %g, %g", h.Every, h.Range, h.Step)
+		}
+	}
 	var px *proxyState
 	if cfg.OIProxy != nil && book != nil {
 		if cfg.OIProxy.Every <= 0 || cfg.OIProxy.Window <= 0 || cfg.OIProxy.Turnover <= 0 {
@@ -157,6 +189,12 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 				}
 			} else if px.cfg.Anchor > 0 {
 				px.anchor(e, book.Price())
+			}
+			if cfg.Heatmap != nil && e.Kind == engine.KindTrade {
+				if slot := e.TS / engine.Nanos(cfg.Heatmap.Every); slot != heatSlot {
+					heatSlot = slot
+					rep.Heatmap = appendHeat(rep.Heatmap, e.TS, book.Map(book.Price(), cfg.Heatmap.Range, cfg.Heatmap.Range, cfg.Heatmap.Step))
+				}
 			}
 			if len(maps) > 0 && e.Kind == engine.KindTrade {
 				for i := range maps {
@@ -201,6 +239,25 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	rep.Maps = maps
 	rep.Book = book
 	return rep, nil
+}
+
+// appendHeat appends the non-empty bands of m.
+func appendHeat(dst []HeatBand, ts engine.Nanos, m liquidation.Map) []HeatBand {
+	inner := m.Price
+	for _, l := range m.Longs {
+		if l.Notional > 0 {
+			dst = append(dst, HeatBand{TS: ts, Price: m.Price, Side: perp.Long, Lo: l.Price, Hi: inner, Notional: l.Notional})
+		}
+		inner = l.Price
+	}
+	inner = m.Price
+	for _, l := range m.Shorts {
+		if l.Notional > 0 {
+			dst = append(dst, HeatBand{TS: ts, Price: m.Price, Side: perp.Short, Lo: inner, Hi: l.Price, Notional: l.Notional})
+		}
+		inner = l.Price
+	}
+	return dst
 }
 
 // proxyState keeps the volume-rate EMA of an OIProxy.

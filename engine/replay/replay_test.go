@@ -144,3 +144,60 @@ func TestOIProxy(t *testing.T) {
 		t.Error("a proxy without turnover and window accepted")
 	}
 }
+
+// The heatmap's bands at each snapshot add up to the map totals sampled at
+// the same instants over the same range, lie on the right side of the
+// price, and stay within ±range.
+func TestHeatmapMatchesMapSamples(t *testing.T) {
+	cfg := liquidation.DefaultConfig()
+	rep, err := replay.Run(context.Background(), engine.Merge(memfeed.New(market())), replay.Config{
+		GridStep: 5 * time.Minute, Simulator: &cfg,
+		Maps:     []replay.MapRequest{{Above: 0.2, Below: 0.2, Every: 4 * time.Hour}},
+		Heatmap:  &replay.HeatmapRequest{Every: 4 * time.Hour, Range: 0.2, Step: 0.005}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Heatmap) == 0 {
+		t.Fatal("no heatmap bands")
+	}
+	type sums struct{ long, short float64 }
+	by := map[engine.Nanos]*sums{}
+	for _, b := range rep.Heatmap {
+		s := by[b.TS]
+		if s == nil {
+			s = &sums{}
+			by[b.TS] = s
+		}
+		if !(b.Lo < b.Hi && b.Notional > 0) || b.Lo < b.Price*0.8-1e-6 || b.Hi > b.Price*1.2+1e-6 {
+			t.Fatalf("bad band %+v", b)
+		}
+		if b.Side > 0 {
+			s.long += b.Notional
+			if b.Hi > b.Price {
+				t.Fatalf("long band above price: %+v", b)
+			}
+		} else {
+			s.short += b.Notional
+			if b.Lo < b.Price {
+				t.Fatalf("short band below price: %+v", b)
+			}
+		}
+	}
+	m := rep.Maps[0]
+	for i, ts := range m.Times {
+		s := by[ts]
+		if s == nil {
+			if m.Longs[i]+m.Shorts[i] != 0 {
+				t.Fatalf("%s: map has notional, heatmap none", ts)
+			}
+			continue
+		}
+		if math.Abs(s.long-m.Longs[i]) > 1e-6*m.Longs[i]+1e-9 || math.Abs(s.short-m.Shorts[i]) > 1e-6*m.Shorts[i]+1e-9 {
+			t.Fatalf("%s: heatmap long %g short %g, map %g %g", ts, s.long, s.short, m.Longs[i], m.Shorts[i])
+		}
+	}
+	if _, err := replay.Run(context.Background(), engine.Merge(memfeed.New(market())), replay.Config{
+		Heatmap: &replay.HeatmapRequest{Every: time.Hour, Range: 0.2, Step: 0.005}}); err == nil {
+		t.Fatal("heatmap without simulator accepted")
+	}
+}
