@@ -33,3 +33,24 @@ func TestDependencyDirection(t *testing.T) {
 		}
 	}
 }
+
+// TestStrategyImports keeps engine/strategy (and everything it pulls in)
+// to the standard library, gonum and other engine packages: strategies run
+// without storage.
+func TestStrategyImports(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./strategy").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		first, _, _ := strings.Cut(dep, "/")
+		switch {
+		case !strings.Contains(first, "."): // standard library
+		case strings.HasPrefix(dep, "gonum.org/v1/gonum/"):
+		case dep == "github.com/cascade-research/cascade/engine",
+			strings.HasPrefix(dep, "github.com/cascade-research/cascade/engine/"):
+		default:
+			t.Errorf("engine/strategy depends on %s; it may import only the standard library, gonum and engine/...", dep)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,14 +98,15 @@ func SimulatorConfig(s scenarios.Simulator) (liquidation.Config, error) {
 // tables and their digest. It opens no database.
 func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	s := j.Scenario
-	for _, st := range s.Strategies {
-		return nil, fmt.Errorf("strategy %s is not implemented in this version", st.Name)
-	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	hyp := hypothesisSpecs(s)
+	plan, err := planStrategies(s)
+	if err != nil {
+		return nil, err
+	}
 	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress}
 	if s.Simulator.Enabled {
 		sim, err := SimulatorConfig(s.Simulator)
@@ -112,7 +114,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 			return nil, fmt.Errorf("%s: %w", s.Source, err)
 		}
 		cfg.Simulator = &sim
-		if cfg.Maps, err = mapRequests(hyp); err != nil {
+		if cfg.Maps, err = mapRequests(slices.Concat(hyp, compositeMapSpecs(s), plan.mapSpecs())); err != nil {
 			return nil, err
 		}
 		if r := s.Report; r.HeatmapEvery > 0 {
@@ -152,6 +154,11 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 		return nil, err
 	}
 	out.Tables = append(out.Tables, hypTables...)
+	stratTables, err := plan.trade(ctx, j, rep, log, opt.BatchRows)
+	if err != nil {
+		return nil, err
+	}
+	out.Tables = append(out.Tables, stratTables...)
 	out.Digest, err = results.Digest(out.Tables)
 	if err != nil {
 		return nil, err
@@ -159,27 +166,30 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	return out, nil
 }
 
-// replayParts opens a feed per partition of the job (sharing series
-// names), merges them and runs the replay.
-func replayParts(ctx context.Context, j *Job, cfg replay.Config, log *slog.Logger, batchRows int) (*replay.Report, []parquetfeed.Gap, error) {
+// openParts opens a feed per partition of the job (sharing series names)
+// and merges them. close releases the feeds; gaps lists the missing days
+// the feeds met (complete once the source is drained).
+func openParts(ctx context.Context, j *Job, log *slog.Logger, batchRows int) (src engine.Source, series *parquetfeed.SeriesNames,
+	gaps func() []parquetfeed.Gap, close func(), err error) {
 	s := j.Scenario
-	series := parquetfeed.NewSeriesNames()
+	series = parquetfeed.NewSeriesNames()
 	parts := append([]Part{{Exchange: s.Data.Exchange, Symbol: s.Data.Symbol, Kinds: j.Kinds}}, j.Extra...)
 	var feeds []*parquetfeed.Feed
-	defer func() {
+	close = func() {
 		for _, f := range feeds {
 			f.Close()
 		}
-	}()
+	}
 	for _, p := range parts {
 		f, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: p.Exchange, Symbol: p.Symbol,
 			From: j.From, To: j.To, Kinds: p.Kinds, Logger: log, BatchRows: batchRows, Series: series})
 		if err != nil {
-			return nil, nil, err
+			close()
+			return nil, nil, nil, nil, err
 		}
 		feeds = append(feeds, f)
 	}
-	var src engine.Source = feeds[0]
+	src = feeds[0]
 	if len(feeds) > 1 {
 		srcs := make([]engine.Source, len(feeds))
 		for i, f := range feeds {
@@ -187,14 +197,27 @@ func replayParts(ctx context.Context, j *Job, cfg replay.Config, log *slog.Logge
 		}
 		src = engine.Merge(srcs...)
 	}
+	gaps = func() []parquetfeed.Gap {
+		var out []parquetfeed.Gap
+		for _, f := range feeds {
+			out = append(out, f.Gaps()...)
+		}
+		return out
+	}
+	return src, series, gaps, close, nil
+}
+
+// replayParts opens the job's partitions and runs the replay.
+func replayParts(ctx context.Context, j *Job, cfg replay.Config, log *slog.Logger, batchRows int) (*replay.Report, []parquetfeed.Gap, error) {
+	src, series, gaps, closeFeeds, err := openParts(ctx, j, log, batchRows)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeFeeds()
 	cfg.SeriesName = series.Name
 	rep, err := replay.Run(ctx, src, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	var gaps []parquetfeed.Gap
-	for _, f := range feeds {
-		gaps = append(gaps, f.Gaps()...)
-	}
-	return rep, gaps, nil
+	return rep, gaps(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cascade-research/cascade/scenarios"
+	"github.com/cascade-research/cascade/strategies"
 )
 
 func TestShippedScenariosLoad(t *testing.T) {
@@ -23,7 +24,7 @@ func TestShippedScenariosLoad(t *testing.T) {
 			continue
 		}
 		t.Run(f, func(t *testing.T) {
-			s, err := scenarios.Load(f, scenarios.Options{Environ: []string{}})
+			s, err := scenarios.Load(f, scenarios.Options{Environ: []string{}, Strategies: strategies.Specs()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,7 +36,7 @@ func TestShippedScenariosLoad(t *testing.T) {
 }
 
 func TestDemoDefaults(t *testing.T) {
-	s, err := scenarios.Load("demo.yaml", scenarios.Options{Environ: []string{}})
+	s, err := scenarios.Load("demo.yaml", scenarios.Options{Environ: []string{}, Strategies: strategies.Specs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,5 +176,48 @@ func TestGrid(t *testing.T) {
 	g := scenarios.Grid([]scenarios.Param{{Name: "a", Values: []any{1.0, 2.0}}, {Name: "b", Values: []any{"x", "y", "z"}}})
 	if len(g) != 6 || g[0]["a"] != 1.0 || g[0]["b"] != "x" || g[1]["b"] != "y" || g[5]["a"] != 2.0 {
 		t.Fatalf("grid %v", g)
+	}
+}
+
+func TestComposite(t *testing.T) {
+	s, err := scenarios.Load(write(t, base+`
+hypotheses:
+  - name: relief_setup
+    all:
+      - signal: liq_asymmetry
+        params: {ratio: [2, 3]}
+      - signal: wyckoff_spring
+        within: 72h
+      - signal: wyckoff_spring
+        params: {bar: 4h}
+        within: 7d
+    side: 1
+`), scenarios.Options{Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.Hypotheses[0]
+	if h.Compose != "all" || len(h.Parts) != 3 || h.Side != 1 {
+		t.Fatalf("%+v", h)
+	}
+	want := []scenarios.Part{{Signal: "liq_asymmetry", Prefix: "liq_asymmetry"}, {Signal: "wyckoff_spring", Prefix: "wyckoff_spring", Within: 72 * time.Hour},
+		{Signal: "wyckoff_spring", Prefix: "wyckoff_spring_2", Within: 7 * 24 * time.Hour}}
+	for i, p := range want {
+		if h.Parts[i] != p {
+			t.Errorf("part %d = %+v, want %+v", i, h.Parts[i], p)
+		}
+	}
+	if h.Variants() != 2 {
+		t.Errorf("%d variants, want 2", h.Variants())
+	}
+	names := map[string]scenarios.Param{}
+	for _, p := range h.Params {
+		names[p.Name] = p
+	}
+	if p := names["wyckoff_spring_2.bar"]; len(p.Values) != 1 || p.Values[0] != 4*time.Hour {
+		t.Errorf("wyckoff_spring_2.bar = %+v", p)
+	}
+	if p := names["liq_asymmetry.above"]; len(p.Values) != 1 || p.Values[0] != 0.12 {
+		t.Errorf("default not filled: liq_asymmetry.above = %+v", p)
 	}
 }

@@ -15,6 +15,11 @@
 //   - Cohen's d effect size.
 //   - Multiple-testing corrections across a run's family of tests:
 //     Benjamini–Hochberg q-values and Bonferroni.
+//   - Strategy performance of an equity curve (Perf: returns, CAGR,
+//     volatility, Sharpe, Sortino, drawdown, Calmar; annualised on a
+//     365.25-day year) with the probabilistic and deflated Sharpe ratios
+//     that discount non-normal returns and the number of variants tried,
+//     and per-trade win rate and profit factor (TradeStats).
 //
 // Randomness comes only from the *rand.Rand the caller passes, seeded from
 // the scenario, so results are reproducible bit for bit. Distributions come
