@@ -276,6 +276,12 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 	}
 	decodeSimulator(d, raw, s)
 	d.mappings(raw, "", "hypotheses", "name and params", func(path string, m map[string]any) {
+		if _, all := m["all"]; all || m["any"] != nil {
+			if h, ok := decodeComposite(d, path, m); ok {
+				s.Hypotheses = append(s.Hypotheses, h)
+			}
+			return
+		}
 		d.known(m, path, "name", "params", "horizons", "cooldown", "target", "stop", "side")
 		var h Hypothesis
 		d.str(m, path, "name", &h.Name)
@@ -357,6 +363,72 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadScenario, errors.Join(d.errs...))
 	}
 	return s, nil
+}
+
+// decodeComposite decodes a hypothesis whose signal composes catalogue
+// signals: all (every part holds at the step) or any (at least one), each
+// part optionally "within" a time (it held at some step in that window).
+func decodeComposite(d *decoder, path string, m map[string]any) (Hypothesis, bool) {
+	d.known(m, path, "name", "all", "any", "horizons", "cooldown", "target", "stop", "side")
+	var h Hypothesis
+	d.str(m, path, "name", &h.Name)
+	if h.Name == "" {
+		d.fail(join(path, "name"), "missing: want a name for the composite hypothesis")
+	} else if _, clash := engine.LookupHypothesis(h.Name); clash {
+		d.fail(join(path, "name"), "%q is a catalogue hypothesis: give the composite its own name", h.Name)
+	}
+	h.Compose = "all"
+	if _, ok := m["any"]; ok {
+		h.Compose = "any"
+		if _, both := m["all"]; both {
+			d.fail(path, "both all and any: a composite is one or the other (nest the other as its own hypothesis)")
+			return h, false
+		}
+	}
+	seen := map[string]int{}
+	ok := true
+	d.mappings(m, path, h.Compose, "signal, params and within", func(ppath string, pm map[string]any) {
+		d.known(pm, ppath, "signal", "params", "within")
+		var part Part
+		d.str(pm, ppath, "signal", &part.Signal)
+		spec, found := engine.LookupHypothesis(part.Signal)
+		if !found {
+			var names []string
+			for _, hs := range engine.Hypotheses() {
+				names = append(names, hs.Name)
+			}
+			d.fail(join(ppath, "signal"), "unknown signal %q (known: %s)", part.Signal, strings.Join(names, ", "))
+			ok = false
+			return
+		}
+		seen[part.Signal]++
+		part.Prefix = part.Signal
+		if n := seen[part.Signal]; n > 1 {
+			part.Prefix = fmt.Sprintf("%s_%d", part.Signal, n)
+		}
+		d.duration(pm, ppath, "within", &part.Within, 0, maxDur)
+		for _, p := range d.params(pm, ppath, spec) {
+			p.Name = part.Prefix + "." + p.Name
+			h.Params = append(h.Params, p)
+		}
+		h.Parts = append(h.Parts, part)
+	})
+	if len(h.Parts) == 0 && ok {
+		d.fail(join(path, h.Compose), "want at least one signal")
+	}
+	sort.Slice(h.Params, func(i, j int) bool { return h.Params[i].Name < h.Params[j].Name })
+	h.Horizons = DefaultHorizons
+	d.durations(m, path, "horizons", &h.Horizons)
+	h.Cooldown = 24 * time.Hour
+	d.duration(m, path, "cooldown", &h.Cooldown, 0, maxDur)
+	h.Target, h.Stop = 0.10, 0.05
+	d.float(m, path, "target", &h.Target, 1e-6, 10)
+	d.float(m, path, "stop", &h.Stop, 1e-6, 1)
+	if _, given := m["side"]; !given {
+		d.fail(join(path, "side"), "missing: a composite needs the direction its story predicts (+1 up, -1 down, 0 either)")
+	}
+	d.integer(m, path, "side", &h.Side, -1, 1)
+	return h, ok && len(h.Parts) > 0
 }
 
 func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {

@@ -111,6 +111,20 @@ type Hypothesis struct {
 	Target   float64         `json:"target"` // "target before stop": +target ...
 	Stop     float64         `json:"stop"`   // ... before -stop (fractions)
 	Side     int             `json:"side"`   // expected direction: +1 up, -1 down
+	// Compose is "all" or "any" for a composite hypothesis (Parts hold
+	// its signals and Params their parameters, named <prefix>.<param>);
+	// empty for a catalogue hypothesis.
+	Compose string `json:"compose,omitempty"`
+	Parts   []Part `json:"parts,omitempty"`
+}
+
+// Part is one catalogue signal of a composite hypothesis.
+type Part struct {
+	Signal string `json:"signal"`
+	// Prefix names the part's parameters in the hypothesis' Params: the
+	// signal name, or signal_<n> for its n-th repeat (n >= 2).
+	Prefix string        `json:"prefix"`
+	Within time.Duration `json:"within,omitempty"` // the signal held at some time in the last Within (0: at the same step)
 }
 
 // Strategy is one strategy to trade, with its parameter grid.

@@ -102,7 +102,8 @@
 // longs = 0 counts as an infinite ratio when shorts > 0. Features:
 // shorts_at_risk, longs_at_risk, ratio.
 //
-// Composition (Go only for now; scenario syntax to come): All(s...) holds
+// Composition (in scenarios: a hypothesis with all: or any:, below in
+// docs/hypotheses.md): All(s...) holds
 // at a step where every signal holds, Any(s...) where at least one holds,
 // Within(s, d) at step i when s held at some step j <= i with i − j <=
 // floor(d/Step). Point-like signals (settlements, map samples, bar closes)

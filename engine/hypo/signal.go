@@ -2,6 +2,7 @@ package hypo
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -165,6 +166,12 @@ func Within(s Signal, d time.Duration) Signal {
 		feats := append(append([]string(nil), f.Features...), "age_h")
 		return &Fired{Name: f.Name, On: on, Features: feats, Source: f.Source, Values: func(i int, dst []float64) {
 			j := int(last[i])
+			if !on[i] { // s has not held within d (possible under Any): no features
+				for k := range dst[:len(f.Features)+1] {
+					dst[k] = math.NaN()
+				}
+				return
+			}
 			if f.Values != nil {
 				f.Values(j, dst[:len(f.Features)])
 			}

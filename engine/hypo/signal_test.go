@@ -313,6 +313,16 @@ func TestCompose(t *testing.T) {
 	if !reflect.DeepEqual(f.Features, []string{"a0.x", "b1.x", "b1.age_h"}) || !reflect.DeepEqual(dst, []float64{10, 7, 3}) {
 		t.Errorf("features %v = %v", f.Features, dst)
 	}
+	// Under Any a Within part may not hold where the other fires (before
+	// its first firing, or after its window): its features are NaN.
+	f, _ = Any(at("a", 2, 20), Within(at("b", 7), 4*time.Hour)).Fire(env)
+	dst = make([]float64, len(f.Features))
+	for _, i := range []int{2, 20} {
+		f.Values(i, dst)
+		if dst[0] != float64(i) || !math.IsNaN(dst[1]) || !math.IsNaN(dst[2]) {
+			t.Errorf("any: values at %d = %v, want [%d NaN NaN]", i, dst, i)
+		}
+	}
 }
 
 func TestNewSignalErrors(t *testing.T) {
