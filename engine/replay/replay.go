@@ -104,7 +104,7 @@ type Report struct {
 	Liquidations []liquidation.Liquidation // estimated, in time order
 	Episodes     []liquidation.Episode     // cascade episodes, in time order
 	Maps         []MapSeries
-	Heatmap      []HeatBand // snapshots in time order, bands nearest first, longs then shorts
+	Heatmap      []HeatBand        // snapshots in time order, bands nearest first, longs then shorts
 	Book         *liquidation.Book // the simulator's final state (nil if off)
 }
 

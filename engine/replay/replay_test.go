@@ -152,8 +152,8 @@ func TestHeatmapMatchesMapSamples(t *testing.T) {
 	cfg := liquidation.DefaultConfig()
 	rep, err := replay.Run(context.Background(), engine.Merge(memfeed.New(market())), replay.Config{
 		GridStep: 5 * time.Minute, Simulator: &cfg,
-		Maps:     []replay.MapRequest{{Above: 0.2, Below: 0.2, Every: 4 * time.Hour}},
-		Heatmap:  &replay.HeatmapRequest{Every: 4 * time.Hour, Range: 0.2, Step: 0.005}})
+		Maps:    []replay.MapRequest{{Above: 0.2, Below: 0.2, Every: 4 * time.Hour}},
+		Heatmap: &replay.HeatmapRequest{Every: 4 * time.Hour, Range: 0.2, Step: 0.005}})
 	if err != nil {
 		t.Fatal(err)
 	}
