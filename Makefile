@@ -17,11 +17,21 @@ build: ## build the cascade binary into bin/
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/cascade
 
 .PHONY: demo
-demo: build ## generate a synthetic market, replay it and run scenarios/demo.yaml into results/demo.duckdb
+demo: build ## generate a synthetic market, replay it, run scenarios/demo.yaml into results/demo.duckdb and write results/demo-report.html
 	$(BIN) gen --out $(DEMO_DATA) --start 2024-01-01 --end 2024-03-31 --scale 0.05 --seed 7
 	$(BIN) replay --data $(DEMO_DATA) --exchange synth --symbol BTCUSDT --kinds trades,funding,oi
 	$(BIN) run scenarios/demo.yaml
 	$(BIN) sql --db results/demo.duckdb "select run_id, scenario, status, events, left(digest, 16) as digest from runs order by started_at"
+	$(BIN) report --db results/demo.duckdb --latest demo --out results/demo-report.html
+
+# make report SCENARIO=relief-rally-asymmetry RESULTS_DB=results/cascade.duckdb
+SCENARIO   ?= demo
+RESULTS_DB ?= results/$(SCENARIO).duckdb
+REPORT     ?= results/$(SCENARIO)-report.html
+
+.PHONY: report
+report: build ## HTML report of a scenario's latest run (SCENARIO=demo RESULTS_DB=results/demo.duckdb REPORT=results/demo-report.html)
+	$(BIN) report --db $(RESULTS_DB) --latest $(SCENARIO) --out $(REPORT)
 
 .PHONY: test
 test: ## run all tests (unit, golden, fuzz seeds, end-to-end)
@@ -57,7 +67,8 @@ testnocgo: ## engine and data packages build and pass without cgo
 bench: ## benchmarks, reported as ratios against baselines measured in the same run
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 1 ./bench/
 	$(GO) test -run '^$$' -bench . -benchtime 2x -count 1 ./results/duckdbsink/
-	$(GO) test -run '^$$' -bench . -count 1 ./engine/... ./data/...
+	$(GO) test -run '^$$' -bench 'NoopStrategy|MACrossover4y1m' -count 1 ./engine/strategy/
+	$(GO) test -run '^$$' -bench . -count 1 $$($(GO) list ./engine/... ./data/... | grep -v '/engine/strategy$$')
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for 30 s
@@ -74,4 +85,4 @@ lint: ## gofmt and go vet
 
 .PHONY: clean
 clean: ## remove built binaries, demo data and demo results
-	rm -rf bin $(DEMO_DATA) results/demo.duckdb results/demo.duckdb.wal
+	rm -rf bin $(DEMO_DATA) results/demo.duckdb results/demo.duckdb.wal results/demo-report.html

@@ -17,6 +17,7 @@ import (
 	"github.com/cascade-research/cascade/engine/perp"
 	"github.com/cascade-research/cascade/engine/replay"
 	"github.com/cascade-research/cascade/pipeline"
+	"github.com/cascade-research/cascade/results/report"
 	"github.com/cascade-research/cascade/scenarios"
 	"github.com/cascade-research/cascade/strategies"
 )
@@ -54,7 +55,7 @@ type liqmapOut struct {
 
 func (a *app) liqmapCmd() *cobra.Command {
 	var d dataFlags
-	var at, above, below, step, shock, warmup, scenario string
+	var at, above, below, step, shock, warmup, scenario, png string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "liqmap --data DIR --exchange E --symbol S --at TIME",
@@ -68,7 +69,8 @@ within +above to longs within -below.
 --shock -5% then applies that move to the book and propagates it: liquidations,
 forced orders, square-root price impact, further liquidations, until exhausted.`,
 		Example: `  cascade liqmap --data datasets/synth-demo --exchange synth --symbol BTCUSDT --at 2024-03-01T00:00:00Z
-  cascade liqmap --data datasets/real --exchange binance --symbol BTCUSDT --kinds bars,funding,oi --at 2022-11-09 --shock -5%`,
+  cascade liqmap --data datasets/real --exchange binance --symbol BTCUSDT --kinds bars,funding,oi --at 2022-11-09 --shock -5%
+  cascade liqmap --data datasets/synth-demo --exchange synth --symbol BTCUSDT --at 2024-03-01 --png liqmap.png`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if at == "" {
@@ -145,6 +147,12 @@ forced orders, square-root price impact, further liquidations, until exhausted.`
 				r := liquidation.Shock(book.Snapshot(), price, mv, book.Impact())
 				out.Shock = &r
 			}
+			if png != "" {
+				if err := writeLiqmapPNG(png, out); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stderr, "wrote %s\n", png)
+			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
@@ -163,7 +171,32 @@ forced orders, square-root price impact, further liquidations, until exhausted.`
 	cmd.Flags().StringVar(&warmup, "warmup", "30d", "history replayed before --at to build the positions")
 	cmd.Flags().StringVar(&scenario, "scenario", "", "take the simulator settings from this scenario")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&png, "png", "", "also draw the map as a PNG image to this file (the report's map chart)")
 	return cmd
+}
+
+// writeLiqmapPNG draws the map with the report's map chart.
+func writeLiqmapPNG(path string, o liqmapOut) error {
+	lm := &report.LiqMap{At: o.At, Price: report.Float(o.Price), Above: report.Float(o.Above), Below: report.Float(o.Below),
+		ShortsWithin: report.Float(o.ShortsWithin), LongsWithin: report.Float(o.LongsWithin), Asymmetry: report.Float(o.Asymmetry),
+		Source: "replayed book"}
+	edge := o.Price
+	for _, l := range o.Longs { // nearest first: band i spans [l.Price, previous edge)
+		lm.Longs = append(lm.Longs, report.MapLevel{Lo: report.Float(l.Price), Hi: report.Float(edge),
+			Notional: report.Float(l.Notional), Cumulative: report.Float(l.Cumulative)})
+		edge = l.Price
+	}
+	edge = o.Price
+	for _, l := range o.Shorts {
+		lm.Shorts = append(lm.Shorts, report.MapLevel{Lo: report.Float(edge), Hi: report.Float(l.Price),
+			Notional: report.Float(l.Notional), Cumulative: report.Float(l.Cumulative)})
+		edge = l.Price
+	}
+	b, err := report.MapChart(lm).PNG()
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
 }
 
 // jsonSafe replaces an infinite asymmetry (shorts but no longs) by a large
