@@ -47,6 +47,13 @@ real-data: build ## import ../shared/data/real into datasets/real with the shipp
 	$(BIN) ingest real --shared ../shared/data/real --out datasets/real
 	$(BIN) coverage --data datasets/real
 
+.PHONY: real-history
+real-history: real-data ## run scenarios/real into results/real.duckdb and write results/real-history.md (the tables of docs/real-history.md)
+	$(BIN) batch scenarios/real --db results/real.duckdb --jobs 2
+	$(BIN) validate recorded scenarios/real/liquidations-recorded.yaml | tee results/real-history-recorded.txt
+	$(BIN) sql --db results/real.duckdb --format markdown --file docs/real-history.sql > results/real-history.md
+	@echo results/real-history.md
+
 .PHONY: validate
 validate: build ## score the liquidation simulator against the synthetic truth (make synth first)
 	$(BIN) validate synth --data datasets/synth --exchange synth --symbol BTCUSDT

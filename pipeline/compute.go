@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cascade-research/cascade/data/parquetfeed"
@@ -136,12 +135,21 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	if hasKind(j, engine.KindBar) && !hasKind(j, engine.KindTrade) {
 		quality = append(quality, "price: bars (intra-bar path assumed)")
 	}
+	cov, err := j.quality()
+	if err != nil {
+		return nil, err
+	}
+	cov.runLevel = quality
 	rep, gaps, err := replayParts(ctx, j, cfg, log, opt.BatchRows)
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Events: rep.Tally.Events, Report: rep, DataQuality: strings.Join(quality, "; "), Gaps: gaps}
+	out := &Output{Events: rep.Tally.Events, Report: rep, DataQuality: cov.span(j, j.From, j.To), Gaps: gaps}
 	for _, g := range out.Gaps {
+		if cov.covered(g.Kind, g.First, g.Last) {
+			log.Info("missing days covered by a fallback", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
+			continue
+		}
 		log.Warn("missing days", "scenario", s.Name, "kind", g.Kind, "first", g.First.Format("2006-01-02"), "last", g.Last.Format("2006-01-02"))
 	}
 	out.Tables = []results.Table{results.MarketDaily(rep.Daily, rep.Book != nil), results.MarketBars(rep.Grid, s.Report.BarsEvery, rep.Book != nil)}
@@ -159,6 +167,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 		return nil, err
 	}
 	out.Tables = append(out.Tables, stratTables...)
+	addQuality(out.Tables, j, cov, rep.Grid)
 	out.Digest, err = results.Digest(out.Tables)
 	if err != nil {
 		return nil, err
@@ -180,9 +189,23 @@ func openParts(ctx context.Context, j *Job, log *slog.Logger, batchRows int) (sr
 			f.Close()
 		}
 	}
+	type span struct {
+		p        Part
+		from, to engine.Nanos
+	}
+	var spans []span
 	for _, p := range parts {
+		spans = append(spans, span{p, j.From, j.To})
+	}
+	for _, fb := range j.Fallback {
+		for _, r := range fb.Ranges {
+			spans = append(spans, span{fb.Part, r[0], r[1]})
+		}
+	}
+	for _, sp := range spans {
+		p := sp.p
 		f, err := parquetfeed.Open(ctx, parquetfeed.Options{Root: s.Data.Root, Exchange: p.Exchange, Symbol: p.Symbol,
-			From: j.From, To: j.To, Kinds: p.Kinds, Logger: log, BatchRows: batchRows, Series: series})
+			From: sp.from, To: sp.to, Kinds: p.Kinds, Logger: log, BatchRows: batchRows, Series: series})
 		if err != nil {
 			close()
 			return nil, nil, nil, nil, err

@@ -27,10 +27,11 @@ type Part struct {
 // Job is a prepared scenario.
 type Job struct {
 	Scenario *scenarios.Scenario
-	Kinds    []engine.Kind // kinds of the main partition
-	Extra    []Part        // further partitions merged into the stream
-	From, To engine.Nanos  // half-open replay range
-	Files    int           // data files in range
+	Kinds    []engine.Kind  // kinds of the main partition
+	Extra    []Part         // further partitions merged into the stream
+	Fallback []FallbackPart // partitions standing in for the main one on days it lacks a kind
+	From, To engine.Nanos   // half-open replay range
+	Files    int            // data files in range
 	Key      Key
 }
 
@@ -66,7 +67,12 @@ func Prepare(s *scenarios.Scenario, codeVersion string) (*Job, error) {
 		fp, j.Files = fp+"+"+efp, j.Files+en
 		j.Extra = append(j.Extra, p)
 	}
-	if len(j.Extra) > 0 {
+	ffp, fn, err := prepareFallbacks(s, j)
+	if err != nil {
+		return nil, err
+	}
+	fp, j.Files = fp+ffp, j.Files+fn
+	if len(j.Extra) > 0 || len(j.Fallback) > 0 {
 		sum := sha256.Sum256([]byte(fp))
 		fp = hex.EncodeToString(sum[:])
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -248,7 +249,7 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 	}
 	s.Seed = uint64(seed)
 
-	if m := d.section(raw, "", "data", "root", "exchange", "symbol", "start", "end", "kinds", "extra"); m != nil {
+	if m := d.section(raw, "", "data", "root", "exchange", "symbol", "start", "end", "kinds", "extra", "fallback"); m != nil {
 		d.str(m, "data", "root", &s.Data.Root)
 		d.str(m, "data", "exchange", &s.Data.Exchange)
 		d.str(m, "data", "symbol", &s.Data.Symbol)
@@ -270,6 +271,28 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 				}
 			}
 			s.Data.Extra = append(s.Data.Extra, src)
+		})
+		d.mappings(m, "data", "fallback", "exchange, symbol, kinds and note", func(path string, fm map[string]any) {
+			d.known(fm, path, "exchange", "symbol", "kinds", "note")
+			var fb Fallback
+			d.str(fm, path, "exchange", &fb.Exchange)
+			d.str(fm, path, "symbol", &fb.Symbol)
+			d.strings(fm, path, "kinds", &fb.Kinds)
+			d.str(fm, path, "note", &fb.Note)
+			if fb.Exchange == "" || fb.Symbol == "" || len(fb.Kinds) == 0 {
+				d.fail(path, "want exchange, symbol and at least one kind")
+			}
+			for k, kind := range fb.Kinds {
+				if _, err := engine.ParseKind(kind); err != nil {
+					d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
+				} else if !slices.Contains(s.Data.Kinds, kind) {
+					d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%q is not in data.kinds %v: a fallback stands in for a kind the main partition is read for", kind, s.Data.Kinds)
+				}
+			}
+			if fb.Note == "" {
+				fb.Note = fmt.Sprintf("%s from %s/%s (fallback)", strings.Join(fb.Kinds, ","), fb.Exchange, fb.Symbol)
+			}
+			s.Data.Fallback = append(s.Data.Fallback, fb)
 		})
 	} else if _, ok := raw["data"]; !ok {
 		d.fail("data", "missing: want root, exchange, symbol, start and end")

@@ -37,6 +37,19 @@ type Data struct {
 	// funding from the exchange, OI from an aggregator and a sentiment
 	// series from elsewhere (real data is rarely in one place).
 	Extra []Source `json:"extra,omitempty"`
+	// Fallback lists partitions that stand in for the main one on UTC
+	// days where it has no file of a kind (e.g. spot bars where perp bars
+	// are missing); the days' data_quality names them.
+	Fallback []Fallback `json:"fallback,omitempty"`
+}
+
+// Fallback is a partition read for the given kinds on the days the main
+// partition lacks them; Note is the data-quality flag of those days.
+type Fallback struct {
+	Exchange string   `json:"exchange"`
+	Symbol   string   `json:"symbol"`
+	Kinds    []string `json:"kinds"`
+	Note     string   `json:"note"`
 }
 
 // Source is one more exchange/symbol partition of the same dataset root

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -19,34 +20,47 @@ import (
 )
 
 func (a *app) sqlCmd() *cobra.Command {
-	var db, format string
+	var db, format, file string
 	var write bool
 	var lockTimeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "sql \"QUERY\"",
+		Use:   "sql \"QUERY\" | sql --file FILE.sql",
 		Short: "Query a results database (read-only by default)",
 		Long: `Run SQL against a results DuckDB file and print the rows.
 
 The database is opened read-only unless --write is given. If a run is
 committing at that moment the query waits (up to --lock-timeout) and then
-says which process holds the file.`,
-		Args: cobra.ExactArgs(1),
+says which process holds the file.
+
+--file runs every statement of a SQL file (each ending with ";" at the end
+of a line) and prints each result after the comment lines that precede
+it, with the "-- " removed: with --format markdown, a file of commented
+queries becomes a document (make real-history writes
+results/real-history.md this way from docs/real-history.sql).`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
-			case "table", "csv", "json":
+			case "table", "csv", "json", "markdown":
 			default:
-				return usagef("--format %q: want table, csv or json", format)
+				return usagef("--format %q: want table, csv, json or markdown", format)
+			}
+			if (file == "") == (len(args) == 0) {
+				return usagef("give a query or --file, not both")
 			}
 			store, err := duckdbsink.Open(cmd.Context(), db, duckdbsink.Options{ReadOnly: !write, LockTimeout: lockTimeout, Logger: a.log})
 			if err != nil {
 				return err
 			}
 			defer store.Close()
+			if file != "" {
+				return queryFile(cmd.Context(), store.DB(), file, format, a.stdout)
+			}
 			return query(cmd.Context(), store.DB(), args[0], format, a.stdout)
 		},
 	}
+	cmd.Flags().StringVar(&file, "file", "", "run every statement of this SQL file, printing its comments as text")
 	cmd.Flags().StringVar(&db, "db", "results/cascade.duckdb", "results DuckDB file")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, csv, json or markdown")
 	cmd.Flags().BoolVar(&write, "write", false, "open the database for writing")
 	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 5*time.Second, "how long to wait while another process holds the file")
 	return cmd
@@ -131,6 +145,17 @@ func query(ctx context.Context, db *sql.DB, q, format string, w io.Writer) error
 		cw.Flush()
 		return cw.Error()
 	}
+	if format == "markdown" {
+		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(cols, " | "), strings.Repeat("---|", len(cols)))
+		for _, r := range out {
+			rec := make([]string, len(r))
+			for i, v := range r {
+				rec[i] = strings.ReplaceAll(text(v), "|", "\\|")
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(rec, " | "))
+		}
+		return nil
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	for _, r := range out {
@@ -182,4 +207,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// queryFile runs the statements of a SQL file in order, printing the
+// comment lines before each statement (without "-- ") and its result.
+func queryFile(ctx context.Context, db *sql.DB, path, format string, w io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return usagef("--file: %v", err)
+	}
+	var prose, stmt []string
+	n := 0
+	for i, line := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case len(stmt) == 0 && (t == "--" || strings.HasPrefix(t, "-- ")):
+			prose = append(prose, strings.TrimPrefix(strings.TrimPrefix(t, "--"), " "))
+		case len(stmt) == 0 && t == "":
+			if len(prose) > 0 {
+				prose = append(prose, "")
+			}
+		default:
+			stmt = append(stmt, line)
+			if strings.HasSuffix(t, ";") {
+				n++
+				fmt.Fprintln(w, strings.TrimRight(strings.Join(prose, "\n"), "\n"))
+				fmt.Fprintln(w)
+				if err := query(ctx, db, strings.Join(stmt, "\n"), format, w); err != nil {
+					return fmt.Errorf("%s: statement %d (ending at line %d): %w", path, n, i+1, err)
+				}
+				fmt.Fprintln(w)
+				prose, stmt = nil, nil
+			}
+		}
+	}
+	if len(stmt) > 0 {
+		return usagef("%s: the last statement does not end with \";\"", path)
+	}
+	if len(prose) > 0 {
+		fmt.Fprintln(w, strings.TrimRight(strings.Join(prose, "\n"), "\n"))
+	}
+	return nil
 }

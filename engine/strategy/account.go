@@ -141,6 +141,10 @@ type market struct {
 	now  engine.Nanos
 	last float64 // last trade price (0 before the first trade)
 	prev float64 // the trade price before last (0 if none)
+	// path: the last trade is a point of a bar's intra-bar path
+	// (engine.FlagBarPath), not a real print: the price is assumed to have
+	// moved continuously from prev to it.
+	path bool
 }
 
 // dust is the relative size below which a remainder of a position or of
@@ -585,7 +589,14 @@ func (a *Account) match(p float64) {
 		}
 		price, slip := w.Price, 0.0
 		if !maker {
-			price, slip = a.slipped(w.Side, qty, p)
+			base := p
+			if w.Type == Stop && a.mkt.path && (long && a.mkt.prev > 0 && a.mkt.prev < w.StopPrice || !long && a.mkt.prev > w.StopPrice) {
+				// On a bar's path the price moved through the stop between
+				// two path points: the stop triggers at its price, not at
+				// the bar's extreme.
+				base = w.StopPrice
+			}
+			price, slip = a.slipped(w.Side, qty, base)
 			if w.Type == Limit && (long && price > w.Price || !long && price < w.Price) {
 				price, slip = w.Price, math.Abs(w.Price-p) // slippage never beyond the limit
 			}

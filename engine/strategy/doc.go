@@ -25,8 +25,10 @@
 // Orders placed in a callback are considered from the next trade on, so a
 // fill never uses a price already seen when the order was placed. Bars are
 // replayed as four synthetic trades (open, nearer extreme, other extreme,
-// close; engine.FlagBarPath), so orders fill at those path points;
-// KindBar events themselves fill nothing.
+// close; engine.FlagBarPath), so orders fill at those path points, except
+// that a stop crossed between two path points fills at its stop price (the
+// price is taken to move continuously along the path); KindBar events
+// themselves fill nothing.
 //
 //   - Market: fills at the next trade at that trade's price moved against
 //     the taker by the impact model (Fill.Slippage = price ×

@@ -488,3 +488,33 @@ func TestCallbackErrorAndCancel(t *testing.T) {
 		}
 	}
 }
+
+// On a bar's intra-bar path the price is assumed continuous between path
+// points: a stop crossed between two points fills at its own price (plus
+// slippage), not at the bar's extreme; on real trades it fills at the
+// trade that triggered it.
+func TestStopOnBarPath(t *testing.T) {
+	evs := trades(100, 100, 90, 95)
+	for i := range evs {
+		evs[i].Flags = engine.FlagBarPath
+	}
+	for _, tc := range []struct {
+		name string
+		path bool
+		want string
+	}{
+		{"bar path", true, "2 short 1@94.905 taker 0.095"},
+		{"real trades", false, "2 short 1@89.91 taker 0.09"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := append([]engine.Event(nil), evs...)
+			if !tc.path {
+				e = trades(100, 100, 90, 95)
+			}
+			res := run1(t, e, &plan{at: map[int][]Order{0: {{Type: Stop, Side: perp.Short, Qty: 1, StopPrice: 95}}}}, *withImpact(0.001))
+			if len(res.Fills) != 1 || fillString(res.Fills[0]) != tc.want {
+				t.Fatalf("fills %v, want %s", res.Fills, tc.want)
+			}
+		})
+	}
+}

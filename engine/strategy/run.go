@@ -74,6 +74,7 @@ func Run(ctx context.Context, src engine.Source, vs []Variant, cfg Config) ([]Re
 			if p := e.Price; p > 0 && p <= math.MaxFloat64 {
 				trade = true
 				r.mkt.prev, r.mkt.last = r.mkt.last, p
+				r.mkt.path = e.Flags&engine.FlagBarPath != 0
 				for _, c := range r.cals {
 					c.cal.Add(e.TS, p, e.Qty)
 				}

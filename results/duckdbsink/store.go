@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -328,22 +329,66 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 }
 
 // appendTable appends t's rows (with run_id first) through the Appender on
-// the transaction's connection.
+// the transaction's connection. Columns are matched by name to the
+// table's columns in the database; database columns t lacks are NULL, a
+// column of t the database lacks is an error.
 func appendTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
 	n, err := t.Rows()
 	if err != nil {
 		return err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index`, t.Name)
+	if err != nil {
+		return fmt.Errorf("columns of %s: %w", t.Name, err)
+	}
+	var dbCols []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		dbCols = append(dbCols, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("columns of %s: %w", t.Name, err)
+	}
+	if len(dbCols) == 0 || dbCols[0] != "run_id" {
+		return fmt.Errorf("table %s: not in the results schema (columns %v)", t.Name, dbCols)
+	}
+	pos := make([]int, len(dbCols)) // index into t.Cols, or -1
+	used := 0
+	for k, c := range dbCols {
+		pos[k] = -1
+		for j := range t.Cols {
+			if t.Cols[j].Name == c {
+				pos[k] = j
+				used++
+			}
+		}
+	}
+	if used != len(t.Cols) {
+		for j := range t.Cols {
+			if !slices.Contains(dbCols, t.Cols[j].Name) {
+				return fmt.Errorf("table %s has no column %s", t.Name, t.Cols[j].Name)
+			}
+		}
 	}
 	return conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", t.Name)
 		if err != nil {
 			return fmt.Errorf("appender for %s: %w", t.Name, err)
 		}
-		row := make([]driver.Value, len(t.Cols)+1)
+		row := make([]driver.Value, len(dbCols))
 		row[0] = runID
 		for i := 0; i < n; i++ {
-			for j := range t.Cols {
-				row[j+1] = t.Cols[j].Value(i)
+			for k := 1; k < len(dbCols); k++ {
+				if j := pos[k]; j >= 0 {
+					row[k] = t.Cols[j].Value(i)
+				} else {
+					row[k] = nil
+				}
 			}
 			if err := app.AppendRow(row...); err != nil {
 				app.Close()

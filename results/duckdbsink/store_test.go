@@ -156,3 +156,41 @@ func BenchmarkCommit1M(b *testing.B) {
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/1M-rows")
 	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds()/1e6, "Mrows/s")
 }
+
+// Columns are appended by name: a column the table lacks is NULL (here
+// data_quality, added by a later migration), a column the database lacks
+// is an error naming it.
+func TestAppendByName(t *testing.T) {
+	ctx := context.Background()
+	s, err := duckdbsink.Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tb := daily(2)
+	tb.Cols[0], tb.Cols[1] = tb.Cols[1], tb.Cols[0] // order does not matter
+	r := newRun("a")
+	if err := s.BeginRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRun(ctx, r, []results.Table{tb}); err != nil {
+		t.Fatal(err)
+	}
+	var n, nulls int
+	var open float64
+	if err := s.DB().QueryRow("SELECT count(*), count(*) FILTER (WHERE data_quality IS NULL), min(open) FROM market_daily").Scan(&n, &nulls, &open); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || nulls != 2 || open != 1 {
+		t.Fatalf("rows %d, null data_quality %d, open %v", n, nulls, open)
+	}
+	bad := daily(1)
+	bad.Cols = append(bad.Cols, results.Column{Name: "nope", Type: results.Float, F64: []float64{1}})
+	r2 := newRun("b")
+	if err := s.BeginRun(ctx, r2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRun(ctx, r2, []results.Table{bad}); err == nil || !strings.Contains(err.Error(), "market_daily has no column nope") {
+		t.Fatalf("unknown column: err = %v", err)
+	}
+}

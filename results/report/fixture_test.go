@@ -61,11 +61,11 @@ var tinyFixture = []string{
 		`{"scenario": {"name": "tiny", "stats": {"alpha": 0.1}}, "results": {"db": "x.duckdb"}}`),
 	// Another run whose rows must not leak into run-a's report.
 	runRow("run-b", "other", "2024-01-01 00:00:00+00", "2024-01-03 00:00:00+00", `{}`),
-	`INSERT INTO market_bars SELECT 'run-b', TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 FROM range(48) t(i)`,
+	`INSERT INTO market_bars SELECT 'run-b', TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 'ok' FROM range(48) t(i)`,
 	// 48 hourly bars; bar 30 is missing (no trades), the close walks up
 	// and down around 100.
 	`INSERT INTO market_bars SELECT 'run-a', TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600,
-		100 + (i % 7) - 3, 104 + (i % 7), 96 + (i % 7) - 3, 100 + (i % 7) - 3 + i * 0.05, 10, 1000, 1e6, 0.0001, 0, 0
+		100 + (i % 7) - 3, 104 + (i % 7), 96 + (i % 7) - 3, 100 + (i % 7) - 3 + i * 0.05, 10, 1000, 1e6, 0.0001, 0, 0, 'ok'
 		FROM range(48) t(i) WHERE i <> 30`,
 	// Six heatmap samples every 8 h (jittered by seconds, as real runs are):
 	// longs in four 1% bands below the price, shorts in three above.
@@ -76,9 +76,9 @@ var tinyFixture = []string{
 		'short', (100 + s) * (1 + 0.01 * b), (100 + s) * (1 + 0.01 * (b + 1)), 500 * (3 - b) + 100 * s
 		FROM range(6) t(s), range(3) u(b)`,
 	`INSERT INTO cascades VALUES
-		('run-a', TIMESTAMPTZ '2024-01-01 10:00:00+00', TIMESTAMPTZ '2024-01-01 10:30:00+00', 'long', 5e6, 50, 10, 4, 99.5, 97, -0.025, 1e8, 0.05, true),
-		('run-a', TIMESTAMPTZ '2024-01-02 01:00:00+00', TIMESTAMPTZ '2024-01-02 01:05:00+00', 'short', 1e5, 1, 1, 1, 101, 101.2, 0.002, 1e8, 0.001, false),
-		('run-a', TIMESTAMPTZ '2024-01-02 12:00:00+00', TIMESTAMPTZ '2024-01-02 12:20:00+00', 'short', 4e6, 40, 8, 3, 102, 104, 0.02, 1e8, 0.04, true)`,
+		('run-a', TIMESTAMPTZ '2024-01-01 10:00:00+00', TIMESTAMPTZ '2024-01-01 10:30:00+00', 'long', 5e6, 50, 10, 4, 99.5, 97, -0.025, 1e8, 0.05, true, 'ok'),
+		('run-a', TIMESTAMPTZ '2024-01-02 01:00:00+00', TIMESTAMPTZ '2024-01-02 01:05:00+00', 'short', 1e5, 1, 1, 1, 101, 101.2, 0.002, 1e8, 0.001, false, 'ok'),
+		('run-a', TIMESTAMPTZ '2024-01-02 12:00:00+00', TIMESTAMPTZ '2024-01-02 12:20:00+00', 'short', 4e6, 40, 8, 3, 102, 104, 0.02, 1e8, 0.04, true, 'ok')`,
 	// Two hypotheses: "squeeze" (variant 1 has the lowest q and survives at
 	// alpha 0.1) and "quiet" (no events).
 	`INSERT INTO hypothesis_results (run_id, spec, hypothesis, variant, params, side, horizon, horizon_s, sample, n, episodes, n_base,
@@ -105,8 +105,8 @@ var tinyFixture = []string{
 	`INSERT INTO strategy_equity SELECT 'run-a', 'fade', v, TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR,
 		1e5 + 100 * v * i - 300 * (i % 5), 1e5, 0, 0.1, 100 FROM range(2) a(v), range(48) b(i)`,
 	`INSERT INTO strategy_fills VALUES
-		('run-a', 'fade', 0, TIMESTAMPTZ '2024-01-01 06:00:00+00', 1, 'long', 1, 99, 0.01, 0.05, 'taker', 0, false, ''),
-		('run-a', 'fade', 0, TIMESTAMPTZ '2024-01-01 12:00:00+00', 1, 'short', 1, 101, 0.01, 0.05, 'taker', 2, false, ''),
-		('run-a', 'fade', 1, TIMESTAMPTZ '2024-01-02 06:00:00+00', 2, 'short', 2, 102, 0.01, 0.05, 'maker', 0, false, ''),
-		('run-a', 'fade', 1, TIMESTAMPTZ '2024-01-02 18:00:00+00', 3, 'long', 2, 104, 0.02, 0.06, 'taker', -4, true, 'liq')`,
+		('run-a', 'fade', 0, TIMESTAMPTZ '2024-01-01 06:00:00+00', 1, 'long', 1, 99, 0.01, 0.05, 'taker', 0, false, '', 'ok'),
+		('run-a', 'fade', 0, TIMESTAMPTZ '2024-01-01 12:00:00+00', 1, 'short', 1, 101, 0.01, 0.05, 'taker', 2, false, '', 'ok'),
+		('run-a', 'fade', 1, TIMESTAMPTZ '2024-01-02 06:00:00+00', 2, 'short', 2, 102, 0.01, 0.05, 'maker', 0, false, '', 'ok'),
+		('run-a', 'fade', 1, TIMESTAMPTZ '2024-01-02 18:00:00+00', 3, 'long', 2, 104, 0.02, 0.06, 'taker', -4, true, 'liq', 'ok')`,
 }
