@@ -32,8 +32,13 @@ func benchSpec(n int) []Spec {
 
 var benchCfg = StatsConfig{Bootstrap: 2000, BlockLength: 24 * time.Hour, Alpha: 0.05, Split: 0.7, WalkForward: true, Seed: 1}
 
-func evalBench(b *testing.B, specs []Spec) *Result {
-	res, err := Evaluate(benchGrid(), specs, benchCfg, Options{})
+// matchedCfg is benchCfg with the matched baseline.
+var matchedCfg = func() StatsConfig { c := benchCfg; c.Baseline = "matched"; return c }()
+
+func evalBench(b *testing.B, specs []Spec) *Result { return evalBenchCfg(b, specs, benchCfg) }
+
+func evalBenchCfg(b *testing.B, specs []Spec, cfg StatsConfig) *Result {
+	res, err := Evaluate(benchGrid(), specs, cfg, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,11 +58,24 @@ func BenchmarkEvaluate1Variant(b *testing.B) {
 // time and in process CPU time (robust to other load on the machine).
 func BenchmarkEvaluate100Variants(b *testing.B) { benchRatio(b, benchSpec(1), benchSpec(100)) }
 
+// BenchmarkEvaluate100VariantsMatched is BenchmarkEvaluate100Variants with
+// the matched baseline; compare its ms/1variant and ms/100variants with
+// the baseline-all figures for the cost of matching.
+func BenchmarkEvaluate100VariantsMatched(b *testing.B) {
+	benchRatioCfg(b, benchSpec(1), benchSpec(100), matchedCfg)
+}
+
 // BenchmarkEvaluate100VariantsOIDivergence is the same for oi_divergence
 // (5 windows × 5 OI rises × 4 price falls, Side 0): a signal evaluated at
 // every step, with no two variants sharing their events.
 func BenchmarkEvaluate100VariantsOIDivergence(b *testing.B) {
 	benchRatio(b, oiBenchSpec(1), oiBenchSpec(100))
+}
+
+// BenchmarkEvaluate100VariantsOIDivergenceMatched is the same with the
+// matched baseline.
+func BenchmarkEvaluate100VariantsOIDivergenceMatched(b *testing.B) {
+	benchRatioCfg(b, oiBenchSpec(1), oiBenchSpec(100), matchedCfg)
 }
 
 func oiBenchSpec(n int) []Spec {
@@ -74,15 +92,17 @@ func oiBenchSpec(n int) []Spec {
 		Cooldown: 24 * time.Hour, Target: 0.05, Stop: 0.03, Side: 0}}
 }
 
-func benchRatio(b *testing.B, one, all []Spec) {
+func benchRatio(b *testing.B, one, all []Spec) { benchRatioCfg(b, one, all, benchCfg) }
+
+func benchRatioCfg(b *testing.B, one, all []Spec, cfg StatsConfig) {
 	benchGrid()
 	var w1, w100, c1, c100 time.Duration
 	var events, tests int
 	for b.Loop() {
 		s, cs := time.Now(), cpuTime()
-		evalBench(b, one)
+		evalBenchCfg(b, one, cfg)
 		m, cm := time.Now(), cpuTime()
-		res := evalBench(b, all)
+		res := evalBenchCfg(b, all, cfg)
 		w1 += m.Sub(s)
 		w100 += time.Since(m)
 		c1 += cm - cs

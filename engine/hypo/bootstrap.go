@@ -37,7 +37,12 @@ type diffStats struct {
 // (O(#blocks + #event positions) per replicate for all of them, then
 // O(#events) per variant), and variants with more events than blocks per
 // replicate use prefix sums (O(#blocks) per replicate).
-func (r *specRun) test(s *sampleRun, vs []*variantSample) [][]diffStats {
+//
+// With a matched baseline (ms != nil, per variant), the event values are
+// the paired differences y − (the event's control mean) and each variant
+// has its own baseline term: the replicate sum of its linearised control
+// series (matchSet.zPrefix), O(#blocks) per replicate and horizon.
+func (r *specRun) test(s *sampleRun, vs []*variantSample, ms []*matchSet) [][]diffStats {
 	cfg := r.ev.cfg
 	nv, nh, n := len(vs), len(r.hs), len(s.rows)
 	out := make([][]diffStats, nv)
@@ -61,6 +66,8 @@ func (r *specRun) test(s *sampleRun, vs []*variantSample) [][]diffStats {
 				skip[v][h] = true
 			case G < minEv:
 				out[v][h].note = fmt.Sprintf("too few independent episodes at this horizon (%d < %d)", G, minEv)
+				skip[v][h] = true
+			case ms != nil && !ms[v].ok: // the note is the matched set's
 				skip[v][h] = true
 			default:
 				ok = true
@@ -119,7 +126,8 @@ func (r *specRun) test(s *sampleRun, vs []*variantSample) [][]diffStats {
 	}
 	reps := cfg.Bootstrap
 	invN := 1 / float64(n)
-	var cnt []int32 // reused by denseReplicates
+	var cnt []int32    // reused by denseReplicates
+	var zbuf []float64 // reused by zPrefix
 	for _, gr := range groups {
 		m := len(gr.hs)
 		// The variants with a test to run at one of the group's horizons.
@@ -147,9 +155,29 @@ func (r *specRun) test(s *sampleRun, vs []*variantSample) [][]diffStats {
 		}
 		plan := r.ev.plan(planKey{s.def.name, n, gr.mean})
 		perRep := float64(plan.Blocks()) / float64(plan.Reps())
-		base := make([][]float64, m)
-		for j, h := range gr.hs {
-			base[j] = plan.SumsPrefix(stats.Prefix(s.y[h]), nil)
+		// bases[v][j]: per replicate, the resampled baseline sum of
+		// variant v at horizon gr.hs[j], times scale; evs[v]: the event
+		// values the replicates average.
+		bases := make([][][]float64, nv)
+		evs, scale := vs, invN
+		if ms == nil {
+			base := make([][]float64, m)
+			for j, h := range gr.hs {
+				base[j] = plan.SumsPrefix(stats.Prefix(s.y[h]), nil)
+			}
+			for _, v := range todo {
+				bases[v] = base
+			}
+		} else {
+			evs, scale = slices.Clone(vs), 1
+			for _, v := range todo {
+				evs[v] = &variantSample{pos: vs[v].pos, y: ms[v].d, step: vs[v].step}
+				bases[v] = make([][]float64, m)
+				for j, h := range gr.hs {
+					zbuf = ms[v].zPrefix(s, h, zbuf)
+					bases[v][j] = plan.SumsPrefix(zbuf, nil)
+				}
+			}
 		}
 		diffs := make([][][]float64, nv) // [variant][j] replicate diffs
 		var sparse []int
@@ -164,10 +192,10 @@ func (r *specRun) test(s *sampleRun, vs []*variantSample) [][]diffStats {
 				sparse = append(sparse, v)
 				continue
 			}
-			cnt = r.denseReplicates(plan, gr.hs, vs[v], base, invN, diffs[v], cnt)
+			cnt = r.denseReplicates(plan, gr.hs, evs[v], bases[v], scale, diffs[v], cnt)
 		}
 		if len(sparse) > 0 {
-			r.sparseReplicates(plan, gr.hs, vs, sparse, base, invN, diffs)
+			r.sparseReplicates(plan, gr.hs, evs, sparse, bases, scale, diffs)
 		}
 		for _, v := range todo {
 			K := float64(len(vs[v].pos))
@@ -185,6 +213,9 @@ func (r *specRun) test(s *sampleRun, vs []*variantSample) [][]diffStats {
 					se += y
 				}
 				obs := se/K - s.sum[h]/float64(n) // as Summary.Diff
+				if ms != nil {
+					obs = se/K - ms[v].mean[h]
+				}
 				out[v][h].ci, out[v][h].p = stats.BootstrapTest(obs, d, cfg.Alpha)
 			}
 		}
@@ -238,9 +269,10 @@ func (r *specRun) denseReplicates(plan *stats.BlockPlan, hs []int, v *variantSam
 }
 
 // sparseReplicates appends, per replicate, the difference of means of each
-// sparse variant from the coverage counts at the union of their event rows.
+// sparse variant from the coverage counts at the union of their event rows;
+// bases[v] is variant v's baseline term.
 func (r *specRun) sparseReplicates(plan *stats.BlockPlan, hs []int, vs []*variantSample, sparse []int,
-	base [][]float64, invN float64, diffs [][][]float64) {
+	bases [][][]float64, invN float64, diffs [][][]float64) {
 	m := len(hs)
 	var U []int32
 	for _, v := range sparse {
@@ -302,7 +334,7 @@ func (r *specRun) sparseReplicates(plan *stats.BlockPlan, hs []int, vs []*varian
 			if ne == 0 {
 				continue
 			}
-			d := diffs[x.v]
+			d, base := diffs[x.v], bases[x.v]
 			for j := range m {
 				d[j] = append(d[j], acc[j]/ne-base[j][rep]*invN)
 			}

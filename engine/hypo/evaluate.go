@@ -20,13 +20,14 @@ func Evaluate(g *engine.Grid, specs []Spec, cfg StatsConfig, opt Options) (*Resu
 		return nil, err
 	}
 	switch cfg.Baseline {
-	case "all":
-	case "matched":
-		return nil, fmt.Errorf("stats baseline %q: %w (use \"all\")", cfg.Baseline, ErrNotImplemented)
+	case "all", "matched":
 	default:
 		return nil, fmt.Errorf("stats baseline %q: want all or matched", cfg.Baseline)
 	}
 	env := NewEnv(g, opt)
+	if cfg.Baseline == "matched" && env.Opt.MatchVolBins*env.Opt.MatchRetBins > math.MaxInt16 {
+		return nil, fmt.Errorf("matched baseline: %d × %d cells, want at most %d", env.Opt.MatchVolBins, env.Opt.MatchRetBins, math.MaxInt16)
+	}
 	k := 1
 	if opt.EvalStep > 0 {
 		es := engine.Nanos(opt.EvalStep)
@@ -160,6 +161,7 @@ type specRun struct {
 	hmax     int
 	variants []map[string]any
 	samples  []*sampleRun
+	state    *matchState // matched baseline only: the trailing state
 }
 
 // sampleRun is one sample's baseline for one spec.
@@ -173,6 +175,10 @@ type sampleRun struct {
 	med     []float64 // per horizon: median y (Side 0 hit threshold)
 	hit     []float64 // per horizon: baseline hit rate
 	tbs     float64   // baseline target-before-stop rate
+	// Matched baseline only (matched.go).
+	cell           []int16   // per row: state cell, -1 if undefined
+	vEdges, rEdges []float64 // the sample's volatility and return bin edges
+	cells          *cellStats
 }
 
 func (e *evaluator) newSpecRun(sp Spec) (*specRun, error) {
@@ -190,6 +196,9 @@ func (e *evaluator) newSpecRun(sp Spec) (*specRun, error) {
 	}
 	g := e.env.Grid
 	r := &specRun{ev: e, env: e.env, path: e.path, sp: sp, variants: variantsOf(sp)}
+	if e.cfg.Baseline == "matched" {
+		r.state = e.env.matchState()
+	}
 	for _, h := range sp.Horizons {
 		if h <= 0 {
 			return nil, fmt.Errorf("horizon %s: want > 0", h)
@@ -213,10 +222,13 @@ func (r *specRun) adj(x float64) float64 {
 }
 
 // eligible reports whether an entry at step i has every outcome inside
-// sample d.
+// sample d (and, for the matched baseline, a defined trailing state).
 func (r *specRun) eligible(i int, d sampleDef) bool {
 	g := r.env.Grid
 	if i < d.a || i+r.hmax > d.b-1 || !finitePos(g.Close[i]) {
+		return false
+	}
+	if r.state != nil && (math.IsNaN(r.state.vol[i]) || math.IsNaN(r.state.ret[i])) {
 		return false
 	}
 	for _, h := range r.hs {
@@ -263,13 +275,24 @@ func (r *specRun) baseline(si int, d sampleDef) *sampleRun {
 		}
 		s.hit[h] = float64(hits) / float64(len(y))
 	}
+	var tbsHit []bool // per row, matched baseline only
+	matched := r.ev.cfg.Baseline == "matched"
+	if matched {
+		tbsHit = make([]bool, len(s.rows))
+	}
 	hits := 0
-	for _, st := range s.rows {
+	for j, st := range s.rows {
 		if res, _ := r.path.tbs(int(st), r.hmax, r.sp.Side, r.sp.Target, r.sp.Stop); res == 1 {
 			hits++
+			if matched {
+				tbsHit[j] = true
+			}
 		}
 	}
 	s.tbs = float64(hits) / float64(len(s.rows))
+	if matched {
+		r.matchCells(s, tbsHit)
+	}
 	return s
 }
 
@@ -328,10 +351,25 @@ func (r *specRun) run() ([]Summary, []Event, error) {
 		perVariant[vi] = r.events(vi, f, vs)
 	}
 	events := slices.Concat(perVariant...)
+	// Matched baselines, per sample and variant (nil for baseline all).
+	var msets [][]*matchSet
+	if r.ev.cfg.Baseline == "matched" {
+		msets = make([][]*matchSet, len(r.samples))
+		for s, smp := range r.samples {
+			msets[s] = make([]*matchSet, nv)
+			for v := range nv {
+				msets[s][v] = r.matchedBase(smp, vs[s][v])
+			}
+		}
+	}
 	// Tests, per sample: cells[sample][variant][horizon].
 	cells := make([][][]diffStats, len(r.samples))
 	for s, smp := range r.samples {
-		cells[s] = r.test(smp, vs[s])
+		var ms []*matchSet
+		if msets != nil {
+			ms = msets[s]
+		}
+		cells[s] = r.test(smp, vs[s], ms)
 	}
 	alpha := r.ev.cfg.Alpha
 	for v := range nv {
@@ -363,6 +401,9 @@ func (r *specRun) run() ([]Summary, []Event, error) {
 					sm.HitLo, sm.HitHi = iv.Lo, iv.Hi
 					sm.TBSRate = float64(vsm.tbsK) / float64(K)
 					sm.EffectSize = r.cohen(smp, vsm, h)
+				}
+				if msets != nil {
+					matchedSummary(&sm, msets[s][v], vsm, h)
 				}
 				if !math.IsNaN(c.p) {
 					sm.CILo, sm.CIHi, sm.P = c.ci.Lo, c.ci.Hi, c.p

@@ -377,7 +377,8 @@ func TestEvaluateErrors(t *testing.T) {
 		cfg  StatsConfig
 		opt  Options
 	}{
-		{"matched baseline", ok, StatsConfig{Baseline: "matched"}, Options{}},
+		{"unknown baseline", ok, StatsConfig{Baseline: "random"}, Options{}},
+		{"matched cells", ok, StatsConfig{Baseline: "matched"}, Options{MatchVolBins: 1000, MatchRetBins: 1000}},
 		{"eval step", ok, StatsConfig{}, Options{EvalStep: 90 * time.Minute}},
 		{"no horizons", Spec{Name: "funding_overheat", Target: 0.1, Stop: 0.05}, StatsConfig{}, Options{}},
 		{"side", Spec{Name: "funding_overheat", Horizons: []time.Duration{time.Hour}, Target: 0.1, Stop: 0.05, Side: 2}, StatsConfig{}, Options{}},

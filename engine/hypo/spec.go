@@ -20,9 +20,6 @@ var (
 	// ErrNoMapSamples: liq_asymmetry needs liquidation-map samples
 	// (Options.MapSamples) for its (above, below) pair.
 	ErrNoMapSamples = errors.New("no liquidation-map samples")
-	// ErrNotImplemented: a requested option is not available yet
-	// (stats baseline "matched").
-	ErrNotImplemented = errors.New("not implemented")
 )
 
 // Spec is one hypothesis family to evaluate, with its parameter grid
@@ -53,7 +50,7 @@ type StatsConfig struct {
 	Alpha       float64       // interval level 1−Alpha (0 = 0.05)
 	Split       float64       // in-sample share of the grid span; <= 0 or >= 1: one sample "all"
 	WalkForward bool          // choose each hypothesis×horizon's best in-sample variant and mark it
-	Baseline    string        // "all" (default) or "matched" (not implemented)
+	Baseline    string        // "all" (default) or "matched": see the package documentation
 	Seed        uint64
 }
 
@@ -92,6 +89,16 @@ type Options struct {
 	// side's estimated liquidations >= max(CascadeMin, CascadeShare × OI
 	// value) (defaults 0.001 and 0).
 	CascadeShare, CascadeMin float64
+	// The matched baseline (StatsConfig.Baseline "matched") conditions on
+	// the market state over the trailing MatchWindow (0 = 24h): realised
+	// volatility in MatchVolBins bins (0 = 5, quintiles) and return in
+	// MatchRetBins bins (0 = 3, terciles; 1 = volatility only), the bins
+	// cut at the sample's own quantiles. A cell needs MinControls
+	// independent control episodes (0 = 10); see the package
+	// documentation. Scenarios use the defaults.
+	MatchWindow                time.Duration
+	MatchVolBins, MatchRetBins int
+	MinControls                int
 }
 
 func (o Options) withDefaults() Options {
@@ -100,6 +107,18 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CascadeShare <= 0 {
 		o.CascadeShare = 0.001
+	}
+	if o.MatchWindow <= 0 {
+		o.MatchWindow = 24 * time.Hour
+	}
+	if o.MatchVolBins <= 0 {
+		o.MatchVolBins = 5
+	}
+	if o.MatchRetBins <= 0 {
+		o.MatchRetBins = 3
+	}
+	if o.MinControls <= 0 {
+		o.MinControls = 10
 	}
 	return o
 }

@@ -12,6 +12,8 @@
 //     positions (Coverage). BootstrapTest turns replicate statistics into
 //     the percentile interval and the recentred two-sided p-value.
 //   - Wilson score intervals for hit rates.
+//   - Equal-count quantile bins (QuantileEdges, Bin), which cut the
+//     market state of the matched baseline into cells.
 //   - Cohen's d effect size.
 //   - Multiple-testing corrections across a run's family of tests:
 //     Benjamini–Hochberg q-values and Bonferroni.
