@@ -54,27 +54,70 @@ func (g *Grid) Index(t Nanos) int {
 
 // GridBuilder fills a Grid from a time-ordered event stream. It is
 // allocation-free per event except when a new row is started.
+//
+// The current row's trade columns are accumulated in the builder's own
+// fields and written to the grid when the row is left (or the grid is
+// read): the per-trade work touches no slice. The sums are the same
+// additions in the same order, so the grid is bit for bit what adding
+// into the slices would give.
 type GridBuilder struct {
 	g           Grid
 	seriesNames func(uint16) string
 	started     bool
 	cur         int
-	lastClose   float64
-	oi, oiv     float64
-	funding     float64
-	series      map[string]float64
+	end         Nanos // end of the current row (exclusive)
+	// Current row's trade columns; close is also the last close (it
+	// carries over to the next row).
+	open, high, low, close float64
+	trades                 int64
+	vol, notional          float64
+	bySide                 [2]float64 // taker-buy volume in [1], the rest in [0]
+	oi, oiv                float64
+	funding                float64
+	series                 map[string]float64
 }
 
 // NewGridBuilder returns a builder with the given step. seriesName maps an
 // event's Series index to its name (nil if the stream has no series).
 func NewGridBuilder(step Nanos, seriesName func(uint16) string) *GridBuilder {
 	return &GridBuilder{g: Grid{Step: step, Series: map[string][]float64{}}, seriesNames: seriesName,
-		lastClose: math.NaN(), oi: math.NaN(), oiv: math.NaN(), funding: math.NaN(), series: map[string]float64{}}
+		close: math.NaN(), oi: math.NaN(), oiv: math.NaN(), funding: math.NaN(), series: map[string]float64{}}
+}
+
+// flush writes the current row's trade columns to the grid.
+func (b *GridBuilder) flush() {
+	if !b.started {
+		return
+	}
+	g, i := &b.g, b.cur
+	g.Open[i], g.High[i], g.Low[i], g.Close[i] = b.open, b.high, b.low, b.close
+	g.Trades[i], g.Volume[i], g.Notional[i], g.BuyVolume[i] = b.trades, b.vol, b.notional, b.bySide[1]
+}
+
+// grow makes room for one more row in every column, growing the
+// capacity by half when it runs out (append grows long slices by a
+// quarter, copying every column about twice as often over a long run).
+func (b *GridBuilder) grow() {
+	g := &b.g
+	if len(g.Close) < cap(g.Close) {
+		return
+	}
+	n := max(cap(g.Close)*3/2, 1024)
+	for _, c := range []*[]float64{&g.Open, &g.High, &g.Low, &g.Close, &g.Volume, &g.BuyVolume, &g.Notional,
+		&g.OI, &g.OIValue, &g.Funding, &g.FundingRaw, &g.RecLiqLong, &g.RecLiqShort, &g.EstLiqLong, &g.EstLiqShort} {
+		*c = append(make([]float64, 0, n), *c...)
+	}
+	g.Trades = append(make([]int64, 0, n), g.Trades...)
+	g.FundingN = append(make([]int64, 0, n), g.FundingN...)
+	g.FundingSettled = append(make([]bool, 0, n), g.FundingSettled...)
 }
 
 func (b *GridBuilder) appendRow() {
+	b.grow()
 	g := &b.g
-	c := b.lastClose
+	c := b.close
+	b.open, b.high, b.low = c, c, c
+	b.trades, b.vol, b.notional, b.bySide = 0, 0, 0, [2]float64{}
 	g.Open = append(g.Open, c)
 	g.High = append(g.High, c)
 	g.Low = append(g.Low, c)
@@ -106,48 +149,68 @@ func (b *GridBuilder) appendRow() {
 // advance makes the current row the one containing t.
 func (b *GridBuilder) advance(t Nanos) {
 	if !b.started {
-		b.started = true
 		b.g.T0 = t - ((t%b.g.Step)+b.g.Step)%b.g.Step
 		b.appendRow()
+		b.started = true
 		b.cur = 0
+		b.end = b.g.T0 + b.g.Step
 	}
+	if t < b.end {
+		return
+	}
+	b.flush()
 	for t >= b.g.T0+Nanos(b.cur+1)*b.g.Step {
 		b.appendRow()
 		b.cur++
 	}
+	b.end = b.g.T0 + Nanos(b.cur+1)*b.g.Step
 }
 
 // Add folds one event into the grid.
 func (b *GridBuilder) Add(e *Event) {
-	b.advance(e.TS)
+	if e.TS >= b.end || !b.started {
+		b.advance(e.TS)
+	}
+	if e.Kind == KindTrade {
+		b.addTrade(e.Price, e.Qty, e.Side)
+		return
+	}
+	b.addState(e)
+}
+
+// addTrade folds a trade into the current row.
+func (b *GridBuilder) addTrade(p, q float64, side int8) {
+	if b.trades == 0 {
+		b.open, b.high, b.low = p, p, p
+	} else {
+		if p > b.high {
+			b.high = p
+		}
+		if p < b.low {
+			b.low = p
+		}
+	}
+	b.close = p
+	b.trades++
+	b.vol += q
+	b.notional += p * q
+	buy := 0 // a flag, not a branch: taker sides alternate unpredictably
+	if side > 0 {
+		buy = 1
+	}
+	b.bySide[buy] += q
+}
+
+// addState folds a non-trade event into the current row.
+func (b *GridBuilder) addState(e *Event) {
 	g, i := &b.g, b.cur
 	switch e.Kind {
-	case KindTrade:
-		p := e.Price
-		if g.Trades[i] == 0 {
-			g.Open[i], g.High[i], g.Low[i] = p, p, p
-		} else {
-			if p > g.High[i] {
-				g.High[i] = p
-			}
-			if p < g.Low[i] {
-				g.Low[i] = p
-			}
-		}
-		g.Close[i] = p
-		b.lastClose = p
-		g.Trades[i]++
-		g.Volume[i] += e.Qty
-		g.Notional[i] += p * e.Qty
-		if e.Side > 0 {
-			g.BuyVolume[i] += e.Qty
-		}
 	case KindOI:
 		if !math.IsNaN(e.Qty) {
 			b.oi = e.Qty
 			g.OI[i] = e.Qty
-		} else if !math.IsNaN(e.Value) && b.lastClose > 0 {
-			b.oi = e.Value / b.lastClose
+		} else if !math.IsNaN(e.Value) && b.close > 0 {
+			b.oi = e.Value / b.close
 			g.OI[i] = b.oi
 		}
 		if !math.IsNaN(e.Value) {
@@ -192,7 +255,9 @@ func (b *GridBuilder) Add(e *Event) {
 // AddEstimatedLiquidation adds simulator-estimated liquidated notional
 // (quote) at time t to the grid; side +1 means longs were liquidated.
 func (b *GridBuilder) AddEstimatedLiquidation(t Nanos, side int8, notional float64) {
-	b.advance(t)
+	if t >= b.end || !b.started {
+		b.advance(t)
+	}
 	if side > 0 {
 		b.g.EstLiqLong[b.cur] += notional
 	} else {
@@ -203,6 +268,7 @@ func (b *GridBuilder) AddEstimatedLiquidation(t Nanos, side int8, notional float
 // Grid returns the grid built so far; series columns are padded to the
 // grid's length.
 func (b *GridBuilder) Grid() *Grid {
+	b.flush()
 	g := &b.g
 	for name, s := range g.Series {
 		last := math.NaN()
@@ -261,4 +327,23 @@ func DailyFromGrid(g *Grid) []DailyStat {
 		c.EstLiqShort += g.EstLiqShort[i]
 	}
 	return out
+}
+
+// Live returns the grid being built, without padding, for reading while
+// events are still added (online signals). The pointer stays valid as rows
+// are appended; re-read its columns after each Add, since appending may
+// move them.
+//
+// Rows 0..Len()−2 are complete. Row Len()−1 is the current row: its state
+// columns (OI, funding, liquidations, series) are up to date, and its
+// trade columns (Open, High, Low, Close, Volume, BuyVolume, Notional,
+// Trades) as of the last call to Live or Grid; they are written in full
+// when the builder leaves the row. When the stream has ended, call Live
+// (or Grid) once more: the last row is then complete too. Unlike Grid,
+// Live does not pad series: a column appears with its series' first event
+// (NaN before it) and may be shorter than Len(); its missing rows hold its
+// last value, as Grid's padding would give.
+func (b *GridBuilder) Live() *Grid {
+	b.flush()
+	return &b.g
 }

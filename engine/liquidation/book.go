@@ -25,17 +25,26 @@ func sideOf(s int) perp.Side {
 // (see Config.AccountNotional), so it does not depend on qty.
 type cohort struct {
 	qty   float64 // base units in stored units: real = qty·Book.unit(side, lev)
-	nlots int32   // lots in the oldest_first queue that refer to it
 	entry float64 // average entry price
-	mpu   float64 // isolated margin per base unit (quote), average
-	lp    float64 // liquidation price (0: cannot be liquidated)
-	ebin  int32   // entry bin
-	lbin  int32   // liquidation-price bin (valid while slot >= 0)
-	slot  int32   // index in its LP cell; -1 when not placed
-	gen   uint32  // bumped when released (invalidates lots)
-	side  uint8
-	lev   uint8
-	live  bool
+	// mpu is the isolated margin per base unit (quote), average, and lp
+	// the liquidation price (0: cannot be liquidated), both as of the
+	// last funding fold (see lazyFunding; Book.mpuOf and Book.lpOf give
+	// today's values, the same without lazy funding). lp is the cohort's
+	// key in the LP grid.
+	mpu float64
+	lp  float64
+	// blo, bhi: the edges of its LP bin while placed (+Inf, -Inf when
+	// not), for relp's same-bin check.
+	blo, bhi float64
+	ebin     int32  // entry bin
+	lbin     int32  // liquidation-price bin (valid while slot >= 0)
+	slot     int32  // index in its LP cell; -1 when not placed
+	gen      uint32 // bumped when released (invalidates lots)
+	nlots    int32  // lots in the oldest_first queue that refer to it
+	side     uint8
+	lev      uint8
+	live     bool
+	eager    bool // re-priced at every funding settlement (see lazyFunding)
 }
 
 // histCell is one bin of the volume-at-price histogram of the current
@@ -87,9 +96,13 @@ type Book struct {
 	// entry/leverage) is liquidated in; it does not depend on the entry
 	// because the account notional is fixed per leverage.
 	liqTier  [2][]int
+	fresh    [2][]freshLP // the fresh tier's linear formula per (side, leverage)
+	lf       lazyFunding
 	aggr     []float64 // normalised
 	pass     []float64 // normalised
 	mix      []float64 // scratch: one side's leverage mix
+	sc, isc  []float64 // scratch: one side's unit per leverage bucket and its inverse
+	invLev   []float64 // 1/leverage per bucket
 	interval int64
 
 	hw      span
@@ -113,6 +126,8 @@ type Book struct {
 
 	rate      []float64    // holding-decay rate per leverage bucket (per ns); nil without decay
 	decTS     engine.Nanos // time up to which decay has been applied
+	decDT     float64      // the step (ns) decK was computed for
+	decK      []float64    // decay factor over decDT per leverage bucket
 	asym      bool         // the sides may hold different quantities (decay or tilt)
 	tilt      float64      // side split of new leveraged positions: longs get LeveragedShare·(1+tilt)
 	fundHours float64      // interval of the funding event being fed (hours; 0 = unknown)
@@ -123,7 +138,7 @@ type Book struct {
 	appliedIv int64
 
 	sweep   []sweepItem
-	fs      []float64
+	ok      []bool // scratch: which (bin, leverage) pairs of an inflow survive
 	counter Stats
 }
 
@@ -142,6 +157,9 @@ func New(cfg Config) (*Book, error) {
 		aggr:     normalised(cfg.AggressorWeights),
 		pass:     normalised(cfg.PassiveWeights),
 		mix:      make([]float64, n),
+		sc:       make([]float64, n),
+		isc:      make([]float64, n),
+		invLev:   make([]float64, n),
 		interval: int64(cfg.InflowInterval),
 		epoch:    1,
 		longMax:  math.Inf(-1),
@@ -151,6 +169,7 @@ func New(cfg Config) (*Book, error) {
 	}
 	for i, l := range cfg.Leverage {
 		b.acct[i] = math.Min(cfg.AccountNotional, cfg.Brackets.MaxNotional(l))
+		b.invLev[i] = 1 / l
 	}
 	for s := range 2 {
 		b.liqTier[s] = make([]int, n)
@@ -159,6 +178,22 @@ func New(cfg Config) (*Book, error) {
 			lp := b.exactLiqPrice(s, i, 1, 1/l)
 			b.liqTier[s][i] = cfg.Brackets.Index(q * lp)
 		}
+		b.fresh[s] = make([]freshLP, n)
+		for i, l := range cfg.Leverage {
+			t, sg := b.liqTier[s][i], sideOf(s).Sign()
+			br := cfg.Brackets[t]
+			f := &b.fresh[s][i]
+			f.a = 1 / (br.MMR - sg)
+			f.b = (br.Cum/b.acct[i] - sg) / (br.MMR - sg)
+			f.k = f.a/l + f.b
+			f.lo, f.hi = math.Inf(-1), math.Inf(1)
+			if t > 0 {
+				f.lo = cfg.Brackets[t-1].Cap / b.acct[i]
+			}
+			if t < len(cfg.Brackets)-1 {
+				f.hi = br.Cap / b.acct[i]
+			}
+		}
 		b.tl[s] = make([]float64, n)
 		b.cnt[s] = make([]int32, n)
 		b.dec[s] = make([]float64, n)
@@ -166,10 +201,12 @@ func New(cfg Config) (*Book, error) {
 			b.dec[s][i] = 1
 		}
 	}
+	b.lf.init(b)
 	b.asym = cfg.FundingTilt > 0
 	if h := cfg.HoldHalfLife; h > 0 {
 		b.asym = true
 		b.rate = make([]float64, n)
+		b.decK = make([]float64, n)
 		for i, l := range cfg.Leverage {
 			b.rate[i] = math.Ln2 * math.Sqrt(l) / float64(h)
 		}
@@ -291,8 +328,24 @@ func (b *Book) onTradeSlow(e *engine.Event) []Liquidation {
 // histogram bin less the prices at or past a liquidation price. Call it
 // whenever hLo, hHi, longMax or shortMin change.
 func (b *Book) quiet() {
-	b.qLo = math.Max(b.hLo, math.Nextafter(b.longMax, math.Inf(1)))
-	b.qHi = math.Min(b.hHi, b.shortMin)
+	b.qLo, b.qHi = nextUp(b.longMax), b.shortMin
+	if b.hLo > b.qLo {
+		b.qLo = b.hLo
+	}
+	if b.hHi < b.qHi {
+		b.qHi = b.hHi
+	}
+}
+
+// nextUp is math.Nextafter(x, +Inf) for x not NaN or +Inf.
+func nextUp(x float64) float64 {
+	switch {
+	case x > 0:
+		return math.Float64frombits(math.Float64bits(x) + 1)
+	case x < 0:
+		return math.Float64frombits(math.Float64bits(x) - 1)
+	}
+	return math.SmallestNonzeroFloat64
 }
 
 // rebin points the histogram cache at p's bin; false if p is not a finite
@@ -487,6 +540,9 @@ func (b *Book) OnOI(ts engine.Nanos, qty, value float64) []Liquidation {
 		b.outflow(-d)
 	}
 	b.resetHist()
+	if b.lf.fold { // a new cohort's key would not be positive
+		b.fold()
+	}
 	b.settle(ts)
 	return b.out
 }
@@ -518,17 +574,26 @@ func (b *Book) OnFunding(ts engine.Nanos, rate, mark float64) []Liquidation {
 	if mark <= 0 {
 		return nil
 	}
-	for i := range b.cs {
-		c := &b.cs[i]
-		if !c.live {
-			continue
+	d := mark * rate
+	if b.lf.on {
+		b.lf.settle(b, d)
+	} else {
+		// Every cohort of a side moves by the same margin per unit; most
+		// stay in their tier and LP bin, where the new price is one
+		// multiply-add.
+		dm := [2]float64{long: -d, short: d} // mpu + (−d) is mpu − d exactly
+		for i := range b.cs {
+			c := &b.cs[i]
+			if !c.live {
+				continue
+			}
+			c.mpu += dm[c.side&1]
+			if lp, ok := b.sameBinLP(c); ok {
+				c.lp = lp // relp's fast path, inlined
+				continue
+			}
+			b.relp(int32(i))
 		}
-		if c.side == long {
-			c.mpu -= mark * rate
-		} else {
-			c.mpu += mark * rate
-		}
-		b.relp(int32(i))
 	}
 	if b.last == 0 {
 		b.last = mark

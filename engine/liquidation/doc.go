@@ -76,15 +76,25 @@
 // notional min(AccountNotional, the largest notional its leverage allows,
 // perp.Brackets.MaxNotional) at the cohort's entry, with margin =
 // notional/leverage less funding paid. The price does not depend on how
-// many accounts the cohort holds. Longs of leverage ~1 (liquidation price
-// 0 or below 1e-4 of entry) can never be liquidated.
+// many accounts the cohort holds. Within a tier the formula, divided
+// through by the account's quantity, is linear in the margin per unit and
+// the entry, LP = a·margin + b·entry, and is evaluated so (one
+// multiply-add); when that lands outside the tier it was evaluated for,
+// the tier is searched as Binance does. Longs of leverage ~1 (liquidation
+// price 0 or below 1e-4 of entry) can never be liquidated.
 //
 // Funding. With Config.Funding, each funding event moves every cohort's
 // margin by its cashflow −s·mark·rate per base unit (a positive rate:
 // longs pay, shorts receive), which moves its liquidation price (a long
-// paying funding is liquidated sooner); all cohorts are re-priced,
-// O(cohorts) per event. Cohorts that the new price puts past the market
-// are liquidated at once, at the market price.
+// paying funding is liquidated sooner). The move is the same for every
+// cohort of a side whose leverage buckets liquidate in tiers of one
+// maintenance rate (by default all of them), so the book keeps the funding
+// paid since a reference point and each cohort's margin and price as of
+// then, and computes today's on use: a settlement costs one comparison
+// per cohort (is it still in its tier?) instead of re-pricing and
+// re-placing every cohort; the few that leave their tier are re-priced at
+// every settlement. Cohorts that the new price puts past the market are
+// liquidated at once, at the market price.
 //
 // Liquidation. When a price — a trade, an intra-bar path point, or a
 // bar's extremes — reaches a cohort's liquidation price (longs: price ≤
@@ -203,11 +213,11 @@
 // A trade that crosses nothing and stays in the cached histogram bin costs
 // a few nanoseconds and allocates nothing; a bin change costs about 10 ns
 // more. An applied OI observation costs O(bins traded × leverage buckets)
-// exact liquidation prices (a few microseconds for a 5-minute interval)
-// plus O(leverage buckets) for holding decay (and an O(cohorts) fold
-// about once a week of data at HoldHalfLife 96h), a funding event
-// O(cohorts), a crossing trade O(crossed cohorts · log).
-// Memory is O(cohorts + price range in bins).
+// liquidation prices, one multiply-add each (one to two microseconds for
+// a 5-minute interval), plus O(leverage buckets) for holding decay (and an
+// O(cohorts) fold about once a week of data at HoldHalfLife 96h), a
+// funding event O(cohorts) comparisons, a crossing trade O(crossed
+// cohorts · log). Memory is O(cohorts + price range in bins).
 //
 // # Guarantees
 //

@@ -50,10 +50,18 @@ func (b *Book) inflow(d float64) {
 	}
 	n := b.nLev
 	need := len(bins) * n
-	if cap(b.fs) < need {
-		b.fs = make([]float64, need)
+	if cap(b.ok) < need {
+		b.ok = make([]bool, need)
 	}
-	lps := b.fs[:need]
+	ok := b.ok[:need]
+	// The interval's lowest and highest entry (bin VWAP).
+	eLo, eHi := math.Inf(1), math.Inf(-1)
+	for _, k := range bins {
+		if c := &b.hist[b.hw.idx(k)]; c.qty > 0 {
+			e := c.val / c.qty
+			eLo, eHi = min(eLo, e), max(eHi, e)
+		}
+	}
 	for s := range 2 {
 		ba := bs // aggressor share of this side
 		if s == short {
@@ -63,6 +71,12 @@ func (b *Book) inflow(d float64) {
 			b.mix[i] = ba*b.aggr[i] + (1-ba)*b.pass[i]
 		}
 		// Pass 1: which (bin, leverage) survive at the current price.
+		// Usually all: the interval's prices are close to the last one.
+		worst := eHi // survival is monotone in the entry
+		if s == short {
+			worst = eLo
+		}
+		all := b.allSurvive(s, worst)
 		feasible := 0.0
 		for j, k := range bins {
 			c := &b.hist[b.hw.idx(k)]
@@ -72,9 +86,9 @@ func (b *Book) inflow(d float64) {
 			vw, entry := c.qty/vol, c.val/c.qty
 			for i := range n {
 				w := vw * b.mix[i]
-				lp := b.liqPrice(s, i, entry, entry/b.cfg.Leverage[i])
-				lps[j*n+i] = lp
-				if w > 0 && b.survives(s, lp) {
+				sv := all || b.freshSurvives(s, i, entry)
+				ok[j*n+i] = sv
+				if w > 0 && sv {
 					feasible += w
 				}
 			}
@@ -83,22 +97,74 @@ func (b *Book) inflow(d float64) {
 		if filter {
 			norm = 1 / feasible
 		}
-		// Pass 2: open.
+		// Pass 2: open q base units entered at the bin's VWAP in each
+		// (bin, leverage) cohort, merging entry and margin (price/leverage
+		// per unit) by quantity.
+		for i := range n {
+			sc := b.unit(s, i)
+			b.sc[i], b.isc[i] = sc, 1/sc
+		}
+		md := b.lf.md[s] // margins are kept as of the last funding fold
 		for j, k := range bins {
-			c := &b.hist[b.hw.idx(k)]
-			if !(c.qty > 0) {
+			h := &b.hist[b.hw.idx(k)]
+			if !(h.qty > 0) {
 				continue
 			}
-			vw, entry := c.qty/vol, c.val/c.qty
+			vw, price := h.qty/vol, h.val/h.qty
+			row := b.entryRow(k) // the cohorts of bin k, found once
+			ids := b.eids[s][row*n : (row+1)*n]
 			for i := range n {
 				w := vw * b.mix[i]
-				if w <= 0 || filter && !b.survives(s, lps[j*n+i]) {
+				if w <= 0 || filter && !ok[j*n+i] {
 					continue
 				}
-				b.open(s, k, i, ds[s]*w*norm, entry)
+				q := ds[s] * w * norm
+				if !(q > 0) {
+					continue
+				}
+				id := ids[i] - 1
+				if id < 0 {
+					id = b.newCohort(s, k, row, i)
+				}
+				c := &b.cs[id]
+				old := c.qty * b.sc[i]
+				r := 1 / (old + q) // one division for both averages
+				c.entry = (c.entry*old + price*q) * r
+				c.mpu = ((c.mpu-md)*old+price*b.invLev[i]*q)*r + md
+				dq := q * b.isc[i]
+				c.qty += dq
+				b.addStored(s, i, dq)
+				if key, same := b.sameBinLP(c); same && !c.eager {
+					c.lp = key // relp's fast path, inlined
+				} else {
+					b.relp(id)
+				}
+				if b.cfg.Outflow == OutflowOldestFirst {
+					b.lots[s].items = append(b.lots[s].items, lot{id: id, gen: c.gen, qty: dq})
+					c.nlots++
+				}
 			}
 		}
 	}
+}
+
+// allSurvive reports whether fresh positions of side s of every leverage
+// bucket survive (freshSurvives) at every entry on the safe side of worst
+// (below it for longs, above for shorts): whether they survive at worst,
+// when each bucket's fresh price is k·entry in the fresh tier for every
+// entry (k well inside the tier's bounds), which is monotone in the
+// entry, rounding included. False means: ask freshSurvives pair by pair.
+func (b *Book) allSurvive(s int, worst float64) bool {
+	if !(worst > 0 && worst <= math.MaxFloat64) {
+		return false
+	}
+	for i := range b.nLev {
+		f := &b.fresh[s][i]
+		if !(f.k > 0 && f.k > f.lo*(1+1e-9) && f.k < f.hi*(1-1e-9)) || !b.survives(s, f.k*worst) {
+			return false
+		}
+	}
+	return true
 }
 
 // survives reports whether a position of side s with liquidation price lp
@@ -112,28 +178,6 @@ func (b *Book) survives(s int, lp float64) bool {
 		return lp < p
 	}
 	return lp > p
-}
-
-// open adds q base units entered at price to the cohort (s, bin k,
-// leverage i), merging entry and margin by quantity.
-func (b *Book) open(s int, k int32, i int, q, price float64) {
-	if !(q > 0) {
-		return
-	}
-	id := b.cohortAt(s, k, i)
-	c := &b.cs[id]
-	sc := b.unit(s, i)
-	old := c.qty * sc
-	nq := old + q
-	c.entry = (c.entry*old + price*q) / nq
-	c.mpu = (c.mpu*old + price/b.cfg.Leverage[i]*q) / nq
-	c.qty += q / sc
-	b.addStored(s, i, q/sc)
-	b.relp(id)
-	if b.cfg.Outflow == OutflowOldestFirst {
-		b.lots[s].items = append(b.lots[s].items, lot{id: id, gen: c.gen, qty: q / sc})
-		c.nlots++
-	}
 }
 
 // outflow closes x base units of contracts on both sides. The untracked
@@ -288,12 +332,18 @@ func (b *Book) decay(ts engine.Nanos) {
 	}
 	dt := float64(ts - b.decTS)
 	b.decTS = ts
+	if dt != b.decDT { // the factors of the usual step are kept
+		b.decDT = dt
+		for l, r := range b.rate {
+			b.decK[l] = math.Exp(-r * dt)
+		}
+	}
 	closed := 0.0
 	for s := range 2 {
 		sc, small := b.scale[s], false
-		for l, r := range b.rate {
+		for l := range b.rate {
 			q := b.tl[s][l] * b.dec[s][l] * sc
-			k := math.Exp(-r * dt)
+			k := b.decK[l]
 			closed += q * (1 - k)
 			if b.dec[s][l] *= k; b.dec[s][l] < minDecayFactor {
 				small = true

@@ -47,6 +47,32 @@ func (b *binner) bin(p float64) int32 {
 	return k
 }
 
+// binNear is bin(p) for a price p > 0 whose bin is within a few bins of
+// bin k (noHint: unknown): it steps over the edge table instead of taking
+// the logarithm.
+func (b *binner) binNear(p float64, k int32) int32 {
+	i := b.tw.idx(k)
+	if k == noHint || i < 0 {
+		return b.bin(p)
+	}
+	for range 4 {
+		switch {
+		case p < b.tab[i]:
+			i--
+		case i+1 < len(b.tab) && p >= b.tab[i+1]:
+			i++
+		case i+1 < len(b.tab):
+			return b.tw.off + int32(i)
+		default:
+			return b.bin(p)
+		}
+		if i < 0 {
+			return b.bin(p)
+		}
+	}
+	return b.bin(p)
+}
+
 // grow extends the edge table to cover bins k-1 … k+2.
 func (b *binner) grow(k int32) {
 	nw := b.tw.grown(k - 1).grown(k + 2)

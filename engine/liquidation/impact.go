@@ -46,7 +46,11 @@ const calBuckets = 288
 // window): volume is summed per bucket and volatility is the root of the
 // summed squared log returns between bucket closes, both scaled to a day
 // over the completed buckets in the window. Adding a trade is O(1) and
-// does not allocate; a bucket roll is O(calBuckets).
+// does not allocate; a bucket roll is O(1) per bucket closed. The window
+// sums are recomputed from the buckets, in ring order, when they are next
+// read (O(calBuckets), once per roll at most), so they carry no running
+// float drift and do not depend on how often they are read. A Calibrator
+// is not safe for concurrent use (reading it may update those sums).
 type Calibrator struct {
 	next  engine.Nanos // end of the current bucket (0: not started)
 	cur   float64      // quote volume in the current bucket
@@ -60,6 +64,7 @@ type Calibrator struct {
 	sumV      float64
 	sumR2     float64
 	nR2       int
+	stale     bool // the buckets changed since the sums were computed
 }
 
 // NewCalibrator returns a calibrator over window (at least a minute).
@@ -116,8 +121,17 @@ func (c *Calibrator) roll(ts engine.Nanos) {
 		c.cur = 0
 		c.next += c.width
 	}
+	c.stale = true
+}
+
+// sums recomputes the window sums if the buckets changed.
+func (c *Calibrator) sums() {
+	if !c.stale {
+		return
+	}
+	c.stale = false
 	c.sumV, c.sumR2, c.nR2 = 0, 0, 0
-	for i := range n {
+	for i := range len(c.vol) {
 		c.sumV += c.vol[i]
 		if c.r2[i] >= 0 {
 			c.sumR2 += c.r2[i]
@@ -127,7 +141,10 @@ func (c *Calibrator) roll(ts engine.Nanos) {
 }
 
 // Ready reports whether at least one bucket with a return has completed.
-func (c *Calibrator) Ready() bool { return c.nR2 > 0 && c.sumV > 0 }
+func (c *Calibrator) Ready() bool {
+	c.sums()
+	return c.nR2 > 0 && c.sumV > 0
+}
 
 // DailyVolume returns the traded notional (quote) per day over the
 // completed buckets in the window (0 if none).
@@ -136,12 +153,14 @@ func (c *Calibrator) DailyVolume() float64 {
 	if m == 0 {
 		return 0
 	}
+	c.sums()
 	return c.sumV * float64(engine.Day) / (float64(m) * float64(c.width))
 }
 
 // DailyVol returns the daily volatility (log-return sd) over the
 // completed buckets in the window (0 if none).
 func (c *Calibrator) DailyVol() float64 {
+	c.sums()
 	if c.nR2 == 0 {
 		return 0
 	}

@@ -58,7 +58,7 @@ func (b *Book) Cohorts() []Cohort {
 				if id := b.eids[s][i*b.nLev+lev]; id > 0 {
 					c := &b.cs[id-1]
 					out = append(out, Cohort{Side: sideOf(s), Bin: c.ebin, Leverage: b.cfg.Leverage[lev],
-						Entry: c.entry, Qty: c.qty * b.unit(s, lev), Margin: c.mpu, LiqPrice: c.lp})
+						Entry: c.entry, Qty: c.qty * b.unit(s, lev), Margin: b.mpuOf(c), LiqPrice: b.lpOf(c)})
 				}
 			}
 		}
@@ -71,7 +71,7 @@ func (b *Book) check() error {
 	var tot [2]float64
 	tl := [2][]float64{make([]float64, b.nLev), make([]float64, b.nLev)}
 	cnt := [2][]int32{make([]int32, b.nLev), make([]int32, b.nLev)}
-	live := 0
+	live, eager := 0, 0
 	lmax, smin := math.Inf(-1), math.Inf(1)
 	for i := range b.cs {
 		c := &b.cs[i]
@@ -80,6 +80,12 @@ func (b *Book) check() error {
 		}
 		live++
 		s := int(c.side)
+		if c.eager {
+			eager++
+		}
+		if err := b.checkPrice(i, c); err != nil {
+			return err
+		}
 		tot[s] += c.qty
 		tl[s][c.lev] += c.qty
 		cnt[s][c.lev]++
@@ -94,11 +100,14 @@ func (b *Book) check() error {
 				return fmt.Errorf("cohort %d in LP bin %d, want %d", i, c.lbin, b.bn.bin(c.lp))
 			}
 			if s == long {
-				lmax = math.Max(lmax, c.lp)
+				lmax = math.Max(lmax, b.lpOf(c))
 			} else {
-				smin = math.Min(smin, c.lp)
+				smin = math.Min(smin, b.lpOf(c))
 			}
 		}
+	}
+	if eager != b.lf.eager {
+		return fmt.Errorf("%d eager cohorts, counted %d", eager, b.lf.eager)
 	}
 	if live != len(b.cs)-len(b.free) {
 		return fmt.Errorf("%d live cohorts, want %d", live, len(b.cs)-len(b.free))
@@ -142,6 +151,34 @@ func (b *Book) check() error {
 	}
 	if p := b.last; p > 0 && (p <= b.longMax || p >= b.shortMin) {
 		return fmt.Errorf("price %v is past a liquidation price (long max %v, short min %v)", p, b.longMax, b.shortMin)
+	}
+	return nil
+}
+
+// checkPrice verifies cohort i's liquidation price today against the
+// exact tiered formula at its margin today, and the lazy-funding
+// invariants (for tests).
+func (b *Book) checkPrice(i int, c *cohort) error {
+	lp := b.lpOf(c)
+	want := b.exactLiqPrice(int(c.side), int(c.lev), c.entry, b.mpuOf(c))
+	if math.Abs(lp-want) > 1e-9*c.entry {
+		return fmt.Errorf("cohort %d: liquidation price %v today, the exact formula gives %v", i, lp, want)
+	}
+	if placeable := lp > 0 && lp <= math.MaxFloat64 && !(c.side == long && lp < c.entry*1e-4); placeable != (c.slot >= 0) {
+		return fmt.Errorf("cohort %d: placed %v with liquidation price %v (entry %v)", i, c.slot >= 0, lp, c.entry)
+	}
+	if !b.lf.on {
+		if c.eager || b.lf.d != 0 {
+			return fmt.Errorf("cohort %d: lazy funding state without lazy funding", i)
+		}
+		return nil
+	}
+	if c.eager {
+		return nil
+	}
+	f := &b.fresh[c.side][c.lev]
+	if c.slot < 0 || c.lp != float64(f.a*c.mpu)+float64(f.b*c.entry) || !(lp > f.lo*c.entry && lp <= f.hi*c.entry) {
+		return fmt.Errorf("lazy cohort %d: slot %d, key %v, price %v outside its fresh tier or not its formula", i, c.slot, c.lp, lp)
 	}
 	return nil
 }

@@ -81,20 +81,18 @@ func (b *Book) Map(price, above, below, step float64) Map {
 		m.Longs[n-1].Price = lo
 	}
 	if len(m.Shorts) > 0 {
-		b.eachInBins(short, b.bn.bin(price), b.bn.bin(hi), func(c *cohort) {
-			if c.lp > price && c.lp <= hi {
-				m.Shorts[bandAbove(m.Shorts, price, step, c.lp)].Notional += c.qty * b.unit(short, int(c.lev)) * c.lp
+		klo, khi := b.keyRange(short, price, hi)
+		b.eachInBins(short, klo, khi, func(c *cohort) {
+			if lp := b.lpOf(c); lp > price && lp <= hi {
+				m.Shorts[bandAbove(m.Shorts, price, step, lp)].Notional += c.qty * b.unit(short, int(c.lev)) * lp
 			}
 		})
 	}
 	if len(m.Longs) > 0 {
-		klo := int32(math.MinInt32)
-		if lo > 0 {
-			klo = b.bn.bin(lo)
-		}
-		b.eachInBins(long, klo, b.bn.bin(price), func(c *cohort) {
-			if c.lp >= lo && c.lp < price {
-				m.Longs[bandBelow(m.Longs, price, step, c.lp)].Notional += c.qty * b.unit(long, int(c.lev)) * c.lp
+		klo, khi := b.keyRange(long, lo, price)
+		b.eachInBins(long, klo, khi, func(c *cohort) {
+			if lp := b.lpOf(c); lp >= lo && lp < price {
+				m.Longs[bandBelow(m.Longs, price, step, lp)].Notional += c.qty * b.unit(long, int(c.lev)) * lp
 			}
 		})
 	}
@@ -149,6 +147,28 @@ func bandBelow(ls []Level, price, step, lp float64) int {
 	return i
 }
 
+// keyRange returns the LP-grid bins holding the cohorts of side s whose
+// price today may lie in [lo, hi] (lo may be 0): with a funding shift,
+// the keys of the prices, one bin wider for the shift's rounding.
+func (b *Book) keyRange(s int, lo, hi float64) (klo, khi int32) {
+	shift := b.lf.shift[s]
+	if shift == 0 {
+		klo = math.MinInt32
+		if lo > 0 {
+			klo = b.bn.bin(lo)
+		}
+		return klo, b.bn.bin(hi)
+	}
+	klo, khi = math.MinInt32, math.MinInt32 // keys are positive
+	if x := lo - shift; x > 0 {
+		klo = b.bn.bin(x) - 1
+	}
+	if x := hi - shift; x > 0 {
+		khi = b.bn.bin(x) + 1
+	}
+	return klo, khi
+}
+
 // eachInBins calls f for every placed cohort of side s in LP bins
 // [klo, khi], in grid order.
 func (b *Book) eachInBins(s int, klo, khi int32, f func(c *cohort)) {
@@ -191,10 +211,10 @@ func (b *Book) Snapshot() *Snapshot {
 		for i := b.locc[s].next(0); i >= 0; i = b.locc[s].next(i + 1) {
 			for _, id := range b.cells[s][i] {
 				c := &b.cs[id]
-				if s == long {
-					items = append(items, sweepItem{-c.lp, -c.ebin, c.lev, id})
+				if lp := b.lpOf(c); s == long {
+					items = append(items, sweepItem{-lp, -c.ebin, c.lev, id})
 				} else {
-					items = append(items, sweepItem{c.lp, c.ebin, c.lev, id})
+					items = append(items, sweepItem{lp, c.ebin, c.lev, id})
 				}
 			}
 		}
@@ -203,7 +223,8 @@ func (b *Book) Snapshot() *Snapshot {
 		for j, it := range items {
 			c := &b.cs[it.id]
 			q := c.qty * b.unit(s, int(c.lev))
-			ex[j] = Exposure{LiqPrice: c.lp, Qty: q, Notional: q * c.lp, Leverage: b.cfg.Leverage[c.lev], Entry: c.entry}
+			lp := b.lpOf(c)
+			ex[j] = Exposure{LiqPrice: lp, Qty: q, Notional: q * lp, Leverage: b.cfg.Leverage[c.lev], Entry: c.entry}
 		}
 		if s == long {
 			sn.Longs = ex

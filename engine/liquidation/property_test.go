@@ -50,13 +50,14 @@ func bruteCrossed(b *Book, p float64) []liqKey {
 				continue
 			}
 			var hit bool
+			lp := b.lpOf(c) // today's price (see lazyFunding)
 			if s == long {
-				hit = c.lp > 0 && c.lp >= c.entry*1e-4 && c.lp >= p
+				hit = lp > 0 && lp >= c.entry*1e-4 && lp >= p
 			} else {
-				hit = c.lp > 0 && c.lp <= p
+				hit = lp > 0 && lp <= p
 			}
 			if hit {
-				ks = append(ks, liqKey{sideOf(s), c.ebin, b.cfg.Leverage[c.lev], c.lp, c.qty * b.unit(s, int(c.lev)), c.entry})
+				ks = append(ks, liqKey{sideOf(s), c.ebin, b.cfg.Leverage[c.lev], lp, c.qty * b.unit(s, int(c.lev)), c.entry})
 			}
 		}
 		slices.SortFunc(ks, func(x, y liqKey) int {

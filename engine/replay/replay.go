@@ -7,13 +7,16 @@
 //
 // The loop is concrete: no interface call per event except the source's
 // Next/Event, and no allocation per event unless something is recorded
-// (a liquidation, a grid row, a map sample).
+// (a liquidation, a grid row, a map sample). With more than one CPU the
+// source is read ahead on a second goroutine (see Run).
 package replay
 
 import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/cascade-research/cascade/engine"
@@ -110,117 +113,44 @@ type Report struct {
 
 const checkEvery = 1 << 14
 
+// running counts the Runs in progress in the process: read-ahead takes a
+// second CPU only when there is one per Run.
+var running atomic.Int64
+
 // Run replays src through the engine. It checks ctx every few thousand
 // events and returns ctx's error, wrapped, when cancelled. It does not
 // close src.
+//
+// With a CPU to spare (runtime.GOMAXPROCS at least twice the number of
+// Runs going on in the process) src is read ahead, after the first
+// readAheadAfter events, on a second goroutine in batches of copied
+// events while this one runs the engine: the same events in the same
+// order, so the same results. Run returns only after that goroutine has
+// stopped calling src. Runs side by side beyond that (a batch with as
+// many jobs as CPUs) read and run on one goroutine each.
 func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
-	step := cfg.GridStep
-	if step <= 0 {
-		step = 5 * time.Minute
+	r, err := newRun(cfg)
+	if err != nil {
+		return nil, err
 	}
-	every := cfg.ProgressEvery
-	if every <= 0 {
-		every = 1 << 18
+	// The first events are run here directly: a short replay is over
+	// before a second goroutine would pay off.
+	running.Add(1)
+	defer running.Add(-1)
+	limit := int64(math.MaxInt64)
+	if runtime.GOMAXPROCS(0) > 1 {
+		limit = readAheadAfter
 	}
-	rep := &Report{}
-	grid := engine.NewGridBuilder(engine.Nanos(step), cfg.SeriesName)
-	var book *liquidation.Book
-	var eps *liquidation.Episodes
-	if cfg.Simulator != nil {
-		var err error
-		if book, err = liquidation.New(*cfg.Simulator); err != nil {
-			return nil, err
-		}
-		eps = liquidation.NewEpisodes(*cfg.Simulator, func(e liquidation.Episode) { rep.Episodes = append(rep.Episodes, e) })
-	} else if len(cfg.Maps) > 0 {
-		return nil, fmt.Errorf("liquidation-map samples need the simulator (simulator.enabled)")
-	}
-	maps := make([]MapSeries, len(cfg.Maps))
-	slots := make([]engine.Nanos, len(cfg.Maps)) // last sampled slot per request
-	for i, m := range cfg.Maps {
-		if m.Every <= 0 {
-			return nil, fmt.Errorf("map request %d: every must be > 0", i)
-		}
-		maps[i] = MapSeries{Above: m.Above, Below: m.Below}
-		slots[i] = math.MinInt64
-	}
-	heatSlot := engine.Nanos(math.MinInt64)
-	if h := cfg.Heatmap; h != nil {
-		if book == nil {
-			return nil, fmt.Errorf("liquidation heatmap needs the simulator (simulator.enabled)")
-		}
-		if h.Every <= 0 || !(h.Range > 0 && h.Range <= 1) || !(h.Step > 0 && h.Step <= h.Range) {
-			return nil, fmt.Errorf("heatmap: want every > 0, 0 < range <= 1 and 0 < step <= range, got %s, %g, %g", h.Every, h.Range, h.Step)
+	err = r.serial(ctx, src, limit)
+	if err == nil && r.n == limit {
+		if 2*running.Load() <= int64(runtime.GOMAXPROCS(0)) {
+			err = r.readAhead(ctx, src)
+		} else { // no CPU to spare: other runs are going on
+			err = r.serial(ctx, src, math.MaxInt64)
 		}
 	}
-	var px *proxyState
-	if cfg.OIProxy != nil && book != nil {
-		if cfg.OIProxy.Every <= 0 || cfg.OIProxy.Window <= 0 || cfg.OIProxy.Turnover <= 0 {
-			return nil, fmt.Errorf("oi proxy: turnover, window and every must be > 0")
-		}
-		px = &proxyState{cfg: *cfg.OIProxy, slot: math.MinInt64}
-	}
-	record := func(ls []liquidation.Liquidation) {
-		for _, l := range ls {
-			rep.Liquidations = append(rep.Liquidations, l)
-			side := int8(1)
-			if l.Side != perp.Long {
-				side = -1
-			}
-			grid.AddEstimatedLiquidation(l.TS, side, l.Notional)
-			eps.Add(l)
-		}
-	}
-	var n int64
-	for src.Next() {
-		e := src.Event()
-		rep.Tally.Events++
-		rep.Tally.ByKind[e.Kind]++
-		grid.Add(e)
-		if book != nil {
-			if px != nil && e.Kind == engine.KindTrade {
-				if v, ok := px.add(e); ok && book.Price() > 0 {
-					record(book.OnOI(e.TS, math.NaN(), v))
-				}
-			}
-			if px == nil || e.Kind != engine.KindOI {
-				if ls := book.OnEvent(e); len(ls) > 0 { // usually none: no call
-					record(ls)
-				}
-			} else if px.cfg.Anchor > 0 {
-				px.anchor(e, book.Price())
-			}
-			if cfg.Heatmap != nil && e.Kind == engine.KindTrade {
-				if slot := e.TS / engine.Nanos(cfg.Heatmap.Every); slot != heatSlot {
-					heatSlot = slot
-					rep.Heatmap = appendHeat(rep.Heatmap, e.TS, book.Map(book.Price(), cfg.Heatmap.Range, cfg.Heatmap.Range, cfg.Heatmap.Step))
-				}
-			}
-			if len(maps) > 0 && e.Kind == engine.KindTrade {
-				for i := range maps {
-					ev := engine.Nanos(cfg.Maps[i].Every)
-					slot := e.TS / ev
-					if slot == slots[i] {
-						continue
-					}
-					slots[i] = slot
-					m := &maps[i]
-					lm := book.Map(book.Price(), m.Above, m.Below, math.Max(m.Above, m.Below))
-					m.Times = append(m.Times, e.TS)
-					m.Shorts = append(m.Shorts, lm.ShortsWithin)
-					m.Longs = append(m.Longs, lm.LongsWithin)
-				}
-			}
-		}
-		n++
-		if n&(checkEvery-1) == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("run cancelled at %s after %d events: %w", e.TS, n, err)
-			}
-		}
-		if cfg.Progress != nil && n%every == 0 {
-			cfg.Progress(e.TS, n)
-		}
+	if err != nil {
+		return nil, err
 	}
 	if err := src.Err(); err != nil {
 		return nil, err
@@ -228,17 +158,387 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run cancelled: %w", err)
 	}
-	if eps != nil {
-		eps.Flush()
+	return r.finish(), nil
+}
+
+// run is the state of one Run.
+type run struct {
+	cfg      Config
+	every    int64
+	rep      *Report
+	grid     *engine.GridBuilder
+	book     *liquidation.Book
+	eps      *liquidation.Episodes
+	maps     []MapSeries
+	slots    []engine.Nanos // last sampled slot per map request
+	heatSlot engine.Nanos
+	px       *proxyState
+	// Liquidations are collected in fixed-size chunks and joined once at
+	// the end: growing one slice of a few hundred thousand would copy it
+	// about twenty times.
+	liqs liqChunks
+	// direct: trades with the simulator on and no OI proxy go straight
+	// to Book.OnTrade; everything else goes through OnEvent. sample: map
+	// samples or heatmap snapshots are requested.
+	direct, sample bool
+	tally          engine.Tally // event counts
+	n              int64        // events so far
+	due            int64        // event count of the next call to counted
+}
+
+func newRun(cfg Config) (*run, error) {
+	step := cfg.GridStep
+	if step <= 0 {
+		step = 5 * time.Minute
 	}
-	rep.Grid = grid.Grid()
+	r := &run{cfg: cfg, every: cfg.ProgressEvery, rep: &Report{}, heatSlot: math.MinInt64, due: checkEvery}
+	if r.every <= 0 {
+		r.every = 1 << 18
+	}
+	r.grid = engine.NewGridBuilder(engine.Nanos(step), cfg.SeriesName)
+	if cfg.Simulator != nil {
+		var err error
+		if r.book, err = liquidation.New(*cfg.Simulator); err != nil {
+			return nil, err
+		}
+		rep := r.rep
+		r.eps = liquidation.NewEpisodes(*cfg.Simulator, func(e liquidation.Episode) { rep.Episodes = append(rep.Episodes, e) })
+	} else if len(cfg.Maps) > 0 {
+		return nil, fmt.Errorf("liquidation-map samples need the simulator (simulator.enabled)")
+	}
+	r.maps = make([]MapSeries, len(cfg.Maps))
+	r.slots = make([]engine.Nanos, len(cfg.Maps))
+	for i, m := range cfg.Maps {
+		if m.Every <= 0 {
+			return nil, fmt.Errorf("map request %d: every must be > 0", i)
+		}
+		r.maps[i] = MapSeries{Above: m.Above, Below: m.Below}
+		r.slots[i] = math.MinInt64
+	}
+	if h := cfg.Heatmap; h != nil {
+		if r.book == nil {
+			return nil, fmt.Errorf("liquidation heatmap needs the simulator (simulator.enabled)")
+		}
+		if h.Every <= 0 || !(h.Range > 0 && h.Range <= 1) || !(h.Step > 0 && h.Step <= h.Range) {
+			return nil, fmt.Errorf("heatmap: want every > 0, 0 < range <= 1 and 0 < step <= range, got %s, %g, %g", h.Every, h.Range, h.Step)
+		}
+	}
+	if cfg.OIProxy != nil && r.book != nil {
+		if cfg.OIProxy.Every <= 0 || cfg.OIProxy.Window <= 0 || cfg.OIProxy.Turnover <= 0 {
+			return nil, fmt.Errorf("oi proxy: turnover, window and every must be > 0")
+		}
+		r.px = &proxyState{cfg: *cfg.OIProxy, slot: math.MinInt64}
+	}
+	if cfg.Progress != nil {
+		r.due = min(r.due, r.every)
+	}
+	r.direct = r.book != nil && r.px == nil
+	r.sample = r.book != nil && (cfg.Heatmap != nil || len(r.maps) > 0)
+	return r, nil
+}
+
+// serial runs the events of src through r on this goroutine until src
+// ends or r.n reaches limit.
+func (r *run) serial(ctx context.Context, src engine.Source, limit int64) error {
+	grid, book := r.grid, r.book
+	fast := r.direct && !r.sample // trades need only the tally, the grid and OnTrade
+	for r.n < limit && src.Next() {
+		e := src.Event()
+		if fast && e.Kind == engine.KindTrade { // r.event, inlined for the common case
+			r.tally.ByKind[engine.KindTrade]++
+			grid.Add(e)
+			if ls := book.OnTrade(e); len(ls) > 0 {
+				r.record(ls)
+			}
+		} else {
+			r.event(e)
+		}
+		if r.n++; r.n == r.due {
+			if err := r.counted(ctx, e, r.n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// event feeds one event to the tally, the grid and the simulator and
+// takes the samples due.
+func (r *run) event(e *engine.Event) {
+	r.tally.ByKind[e.Kind]++
+	r.grid.Add(e)
+	if r.direct && e.Kind == engine.KindTrade {
+		if ls := r.book.OnTrade(e); len(ls) > 0 { // usually none: no call
+			r.record(ls)
+		}
+	} else if r.book != nil {
+		r.other(e)
+	}
+	if r.sample && e.Kind == engine.KindTrade {
+		r.samples(e)
+	}
+}
+
+// counted is called after the n-th event e when n reaches r.due: it
+// checks ctx every checkEvery events (returning its error, wrapped, when
+// the run is cancelled), reports progress every r.every events, and sets
+// the next r.due.
+func (r *run) counted(ctx context.Context, e *engine.Event, n int64) error {
+	if n%checkEvery == 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("run cancelled at %s after %d events: %w", e.TS, n, err)
+		}
+	}
+	if r.cfg.Progress != nil && n%r.every == 0 {
+		r.cfg.Progress(e.TS, n)
+	}
+	r.due = (n/checkEvery + 1) * checkEvery
+	if r.cfg.Progress != nil {
+		r.due = min(r.due, (n/r.every+1)*r.every)
+	}
+	return nil
+}
+
+// other feeds the simulator an event that is not a direct trade.
+func (r *run) other(e *engine.Event) {
+	book, px := r.book, r.px
+	if px != nil && e.Kind == engine.KindTrade {
+		if v, ok := px.add(e); ok && book.Price() > 0 {
+			r.record(book.OnOI(e.TS, math.NaN(), v))
+		}
+	}
+	if px == nil || e.Kind != engine.KindOI {
+		if ls := book.OnEvent(e); len(ls) > 0 {
+			r.record(ls)
+		}
+	} else if px.cfg.Anchor > 0 {
+		px.anchor(e, book.Price())
+	}
+}
+
+// record keeps the simulator's liquidations and feeds them to the grid
+// and the episodes.
+func (r *run) record(ls []liquidation.Liquidation) {
+	for _, l := range ls {
+		r.liqs.add(l)
+		side := int8(1)
+		if l.Side != perp.Long {
+			side = -1
+		}
+		r.grid.AddEstimatedLiquidation(l.TS, side, l.Notional)
+		r.eps.Add(l)
+	}
+}
+
+// samples takes the heatmap snapshot and map samples due at trade e.
+func (r *run) samples(e *engine.Event) {
+	book, cfg := r.book, r.cfg
+	if cfg.Heatmap != nil {
+		if slot := e.TS / engine.Nanos(cfg.Heatmap.Every); slot != r.heatSlot {
+			r.heatSlot = slot
+			r.rep.Heatmap = appendHeat(r.rep.Heatmap, e.TS, book.Map(book.Price(), cfg.Heatmap.Range, cfg.Heatmap.Range, cfg.Heatmap.Step))
+		}
+	}
+	for i := range r.maps {
+		ev := engine.Nanos(cfg.Maps[i].Every)
+		slot := e.TS / ev
+		if slot == r.slots[i] {
+			continue
+		}
+		r.slots[i] = slot
+		m := &r.maps[i]
+		lm := book.Map(book.Price(), m.Above, m.Below, math.Max(m.Above, m.Below))
+		m.Times = append(m.Times, e.TS)
+		m.Shorts = append(m.Shorts, lm.ShortsWithin)
+		m.Longs = append(m.Longs, lm.LongsWithin)
+	}
+}
+
+// finish completes the report after the last event.
+func (r *run) finish() *Report {
+	rep := r.rep
+	rep.Tally = r.tally
+	rep.Tally.Events = r.n
+	if r.eps != nil {
+		r.eps.Flush()
+	}
+	rep.Liquidations = r.liqs.join()
+	rep.Grid = r.grid.Grid()
 	rep.Daily = engine.DailyFromGrid(rep.Grid)
 	if g := rep.Grid; g.Len() > 0 {
 		rep.Tally.First, rep.Tally.Last = g.T0, g.Time(g.Len()-1)
 	}
-	rep.Maps = maps
-	rep.Book = book
-	return rep, nil
+	rep.Maps = r.maps
+	rep.Book = r.book
+	return rep
+}
+
+// Read-ahead: a ring of readAheadDepth batches of readAheadBatch events
+// between the reading goroutine and the engine's, about 10 MB: larger
+// than a core's cache, so that the reader writes into memory the
+// engine's core no longer holds (a ring that fits in cache is slower:
+// every batch then moves cache lines back and forth between the cores).
+const (
+	readAheadBatch = 4096
+	readAheadDepth = 64
+	readAheadAfter = 1 << 16 // events run directly first
+)
+
+// packed is an event in a read-ahead batch: the fields every kind uses;
+// an event that also has Value, Aux, Open, High or Low (any bit set:
+// funding, OI, bars, ...) is sent whole in the batch's full list. Half
+// the size of an Event.
+type packed struct {
+	ts         engine.Nanos
+	price, qty float64
+	id         int64
+	kind       engine.Kind
+	side       int8
+	flags      uint8
+	full       bool // the next event of the batch's full list
+	series     uint16
+}
+
+// batch is one slot of the read-ahead ring.
+type batch struct {
+	evs  []packed
+	full []engine.Event
+}
+
+func (b *batch) add(e *engine.Event) {
+	p := packed{ts: e.TS, price: e.Price, qty: e.Qty, id: e.ID, kind: e.Kind, side: e.Side, flags: e.Flags, series: e.Series}
+	if math.Float64bits(e.Value)|math.Float64bits(e.Aux)|math.Float64bits(e.Open)|math.Float64bits(e.High)|math.Float64bits(e.Low) != 0 {
+		p.full = true
+		b.full = append(b.full, *e)
+	}
+	b.evs = append(b.evs, p)
+}
+
+// ring is a single-producer single-consumer ring of batches. A side
+// that finds nothing to do sleeps a little and looks again: the ring
+// holds milliseconds of events, so neither side waits on the other's
+// sleep, and nothing spins.
+type ring struct {
+	slots [readAheadDepth]batch
+	_     [64]byte      // head and tail on cache lines of their own
+	head  atomic.Uint64 // batches consumed
+	_     [56]byte
+	tail  atomic.Uint64 // batches published
+	done  atomic.Bool   // the reader has published its last batch
+	stop  atomic.Bool   // the engine wants no more batches
+}
+
+// Sleeps of a side that waits: the engine for a batch, the reader for a
+// free slot.
+const (
+	engineWait = time.Millisecond
+	readerWait = 200 * time.Microsecond
+)
+
+// readAhead runs the events of src through r with src read on its own
+// goroutine into batches of copied events. It returns r.event's error;
+// either way the reader has stopped when it returns (src.Err is then
+// safe to call).
+func (r *run) readAhead(ctx context.Context, src engine.Source) error {
+	q := &ring{}
+	var panicked any // a panic of src's, re-raised on this goroutine
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		defer q.done.Store(true)
+		defer func() { panicked = recover() }()
+		for t := uint64(0); ; t++ {
+			for t-q.head.Load() >= readAheadDepth && !q.stop.Load() {
+				time.Sleep(readerWait)
+			}
+			if q.stop.Load() {
+				return
+			}
+			b := &q.slots[t%readAheadDepth]
+			if b.evs == nil {
+				b.evs = make([]packed, 0, readAheadBatch)
+			}
+			b.evs, b.full = b.evs[:0], b.full[:0]
+			for len(b.evs) < readAheadBatch && src.Next() {
+				b.add(src.Event())
+			}
+			q.tail.Store(t + 1)
+			if len(b.evs) < readAheadBatch { // src is done
+				return
+			}
+		}
+	}()
+	defer func() {
+		// Whatever ends the run (the end of src, an error, a panic of
+		// the engine's), the reader stops before Run returns.
+		q.stop.Store(true)
+		<-exited
+		if panicked != nil {
+			panic(panicked)
+		}
+	}()
+	var err error
+	var ev engine.Event
+	for h := uint64(0); err == nil; h++ {
+		for q.tail.Load() <= h && !q.done.Load() {
+			time.Sleep(engineWait)
+		}
+		if q.tail.Load() <= h { // done, and nothing left
+			break
+		}
+		b := &q.slots[h%readAheadDepth]
+		nf := 0
+		for i := range b.evs {
+			p := &b.evs[i]
+			if p.full {
+				ev = b.full[nf]
+				nf++
+			} else {
+				ev = engine.Event{TS: p.ts, Price: p.price, Qty: p.qty, ID: p.id, Kind: p.kind, Side: p.side, Flags: p.flags, Series: p.series}
+			}
+			r.event(&ev)
+			if r.n++; r.n == r.due {
+				if err = r.counted(ctx, &ev, r.n); err != nil {
+					break
+				}
+			}
+		}
+		q.head.Store(h + 1)
+	}
+	return err
+}
+
+// liqChunkLen is the length of one chunk of liqChunks.
+const liqChunkLen = 4096
+
+// liqChunks collects liquidations in fixed-size chunks.
+type liqChunks struct {
+	full [][]liquidation.Liquidation
+	cur  []liquidation.Liquidation
+	n    int
+}
+
+func (c *liqChunks) add(l liquidation.Liquidation) {
+	if len(c.cur) == cap(c.cur) {
+		if c.cur != nil {
+			c.full = append(c.full, c.cur)
+		}
+		c.cur = make([]liquidation.Liquidation, 0, liqChunkLen)
+	}
+	c.cur = append(c.cur, l)
+	c.n++
+}
+
+// join returns every liquidation in order in one slice (nil if none).
+func (c *liqChunks) join() []liquidation.Liquidation {
+	if c.n == 0 {
+		return nil
+	}
+	out := make([]liquidation.Liquidation, 0, c.n)
+	for _, ch := range c.full {
+		out = append(out, ch...)
+	}
+	return append(out, c.cur...)
 }
 
 // appendHeat appends the non-empty bands of m.

@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,5 +201,155 @@ func TestHeatmapMatchesMapSamples(t *testing.T) {
 	if _, err := replay.Run(context.Background(), engine.Merge(memfeed.New(market())), replay.Config{
 		Heatmap: &replay.HeatmapRequest{Every: time.Hour, Range: 0.2, Step: 0.005}}); err == nil {
 		t.Fatal("heatmap without simulator accepted")
+	}
+}
+
+// longMarket is market() at one trade a second: about 350 000 events, well
+// past the point where Run starts reading ahead on a second goroutine.
+func longMarket() []engine.Event {
+	r := rand.New(rand.NewPCG(3, 4))
+	var evs []engine.Event
+	p, oi := 50000.0, 1000.0
+	for ts := engine.Nanos(0); ts < 4*engine.Day; ts += engine.Second {
+		if ts%(8*engine.Hour) == 0 {
+			evs = append(evs, engine.Event{TS: ts, Kind: engine.KindFunding, Value: 0.0001, Aux: 8, Price: p})
+		}
+		if ts%(5*engine.Minute) == 0 {
+			oi *= 1 + 0.002*r.NormFloat64() + 0.0005
+			evs = append(evs, engine.Event{TS: ts, Kind: engine.KindOI, Qty: oi, Value: oi * p})
+		}
+		step := r.NormFloat64() * 0.00015
+		if ts > 3*engine.Day && ts < 3*engine.Day+engine.Hour {
+			step -= 0.00025
+		}
+		p *= math.Exp(step)
+		evs = append(evs, engine.Event{TS: ts, Kind: engine.KindTrade, Price: p, Qty: r.ExpFloat64(), Side: int8(1 - 2*r.IntN(2)), ID: int64(ts / engine.Second)})
+	}
+	return evs
+}
+
+// TestReadAheadSameResult: reading ahead on a second goroutine gives the
+// same report as reading on one, bit for bit.
+func TestReadAheadSameResult(t *testing.T) {
+	evs := longMarket()
+	runWith := func(procs int) *replay.Report {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		cfg := liquidation.DefaultConfig()
+		var progress []engine.Nanos
+		rep, err := replay.Run(context.Background(), engine.Merge(memfeed.New(evs)), replay.Config{
+			Simulator: &cfg, Maps: []replay.MapRequest{{Above: 0.05, Below: 0.05, Every: time.Hour}},
+			Heatmap:  &replay.HeatmapRequest{Every: 6 * time.Hour, Range: 0.1, Step: 0.01},
+			Progress: func(ts engine.Nanos, n int64) { progress = append(progress, ts) }, ProgressEvery: 50_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(progress) != len(evs)/50_000 {
+			t.Errorf("%d progress calls, want %d", len(progress), len(evs)/50_000)
+		}
+		return rep
+	}
+	one, two := runWith(1), runWith(2)
+	if len(one.Liquidations) == 0 || one.Tally.Events != int64(len(evs)) {
+		t.Fatalf("%d liquidations, %d events", len(one.Liquidations), one.Tally.Events)
+	}
+	for _, c := range []struct {
+		name string
+		a, b any
+	}{{"tally", one.Tally, two.Tally}, {"liquidations", one.Liquidations, two.Liquidations},
+		{"episodes", one.Episodes, two.Episodes}, {"grid", one.Grid, two.Grid}, {"daily", one.Daily, two.Daily},
+		{"maps", one.Maps, two.Maps}, {"heatmap", one.Heatmap, two.Heatmap},
+		{"book", one.Book.Cohorts(), two.Book.Cohorts()}} {
+		if !reflect.DeepEqual(c.a, c.b) {
+			t.Errorf("%s differs between one and two goroutines", c.name)
+		}
+	}
+}
+
+// failing is a source that fails (or panics) after n events.
+type failing struct {
+	engine.Source
+	n     int
+	panic bool
+}
+
+var errBroken = errors.New("broken source")
+
+func (f *failing) Next() bool {
+	if f.n == 0 {
+		if f.panic {
+			panic(errBroken)
+		}
+		return false
+	}
+	f.n--
+	return f.Source.Next()
+}
+
+func (f *failing) Err() error {
+	if f.n == 0 {
+		return errBroken
+	}
+	return nil
+}
+
+// watched is a source that notes reads after it was closed.
+type watched struct {
+	engine.Source
+	closed, late atomic.Bool
+}
+
+func (w *watched) Next() bool {
+	if w.closed.Load() {
+		w.late.Store(true)
+	}
+	return w.Source.Next()
+}
+
+// TestReadAheadStops: a source error, a panic in the source and a
+// cancellation all end the run while reading ahead, and Run returns only
+// after the reading goroutine has stopped using the source.
+func TestReadAheadStops(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	evs := longMarket()
+	cfg := liquidation.DefaultConfig()
+	if _, err := replay.Run(context.Background(), &failing{Source: memfeed.New(evs), n: 200_000}, replay.Config{Simulator: &cfg}); !errors.Is(err, errBroken) {
+		t.Errorf("source error: got %v", err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != errBroken {
+				t.Errorf("source panic: recovered %v", p)
+			}
+		}()
+		replay.Run(context.Background(), &failing{Source: memfeed.New(evs), n: 200_000, panic: true}, replay.Config{Simulator: &cfg})
+		t.Error("source panic: Run returned")
+	}()
+	// A panic on the engine's side (here a progress callback's) also
+	// stops the reader before it leaves Run.
+	src := &watched{Source: memfeed.New(evs)}
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("engine panic: recovered %v", p)
+			}
+		}()
+		replay.Run(context.Background(), src, replay.Config{Simulator: &cfg, ProgressEvery: 100_000,
+			Progress: func(engine.Nanos, int64) { panic("boom") }})
+	}()
+	src.closed.Store(true)
+	time.Sleep(20 * time.Millisecond)
+	if src.late.Load() {
+		t.Error("the source was read after Run returned")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := replay.Run(ctx, memfeed.New(evs), replay.Config{Simulator: &cfg, ProgressEvery: 1000,
+		Progress: func(engine.Nanos, int64) {
+			if n++; n == 150 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: got %v", err)
 	}
 }
