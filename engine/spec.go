@@ -184,7 +184,7 @@ func Hypotheses() []Spec {
 		{Name: "liq_asymmetry", Side: 1, Story: "asymmetric short liquidity above price precedes relief rallies", Params: []ParamSpec{
 			{Name: "above", Kind: ParamFloat, Min: 0.001, Max: 1, Default: 0.12, Doc: "range above price for shorts at risk, fraction (0.12 = +12%)"},
 			{Name: "below", Kind: ParamFloat, Min: 0.001, Max: 0.99, Default: 0.10, Doc: "range below price for longs at risk, fraction"},
-			{Name: "ratio", Kind: ParamFloat, Min: 0.01, Max: 1000, Default: 3, Doc: "signal when shorts-at-risk / longs-at-risk >= ratio"},
+			{Name: "ratio", Kind: ParamFloat, Min: 0.01, Max: 1000, Default: 3.0, Doc: "signal when shorts-at-risk / longs-at-risk >= ratio"},
 			{Name: "every", Kind: ParamDuration, Min: 60 * sec, Max: 7 * day, Default: time.Hour, Doc: "how often the map is sampled"},
 		}},
 		{Name: "wyckoff_spring", Side: 1, Story: "a sweep below range support that is reclaimed marks a bottom", Params: []ParamSpec{

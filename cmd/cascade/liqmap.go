@@ -212,18 +212,6 @@ func jsonSafe(o liqmapOut) any {
 	return o
 }
 
-func money(x float64) string {
-	switch a := math.Abs(x); {
-	case a >= 1e9:
-		return fmt.Sprintf("$%.2fB", x/1e9)
-	case a >= 1e6:
-		return fmt.Sprintf("$%.1fM", x/1e6)
-	case a >= 1e3:
-		return fmt.Sprintf("$%.0fK", x/1e3)
-	}
-	return fmt.Sprintf("$%.0f", x)
-}
-
 func printLiqmap(a *app, o liqmapOut) {
 	w := a.stdout
 	fmt.Fprintf(w, "liquidation map at %s, price %.2f (positions built from %s, %d events)\n",
@@ -231,14 +219,14 @@ func printLiqmap(a *app, o liqmapOut) {
 	fmt.Fprintf(w, "%10s %12s %14s %14s\n", "level", "price", "notional", "cumulative")
 	for i := len(o.Shorts) - 1; i >= 0; i-- {
 		l := o.Shorts[i]
-		fmt.Fprintf(w, "%+9.1f%% %12.2f %14s %14s  shorts\n", (l.Price/o.Price-1)*100, l.Price, money(l.Notional), money(l.Cumulative))
+		fmt.Fprintf(w, "%+9.1f%% %12.2f %14s %14s  shorts\n", (l.Price/o.Price-1)*100, l.Price, report.Money(l.Notional), report.Money(l.Cumulative))
 	}
 	fmt.Fprintf(w, "%10s %12.2f %14s\n", "price", o.Price, "")
 	for _, l := range o.Longs {
-		fmt.Fprintf(w, "%+9.1f%% %12.2f %14s %14s  longs\n", (l.Price/o.Price-1)*100, l.Price, money(l.Notional), money(l.Cumulative))
+		fmt.Fprintf(w, "%+9.1f%% %12.2f %14s %14s  longs\n", (l.Price/o.Price-1)*100, l.Price, report.Money(l.Notional), report.Money(l.Cumulative))
 	}
 	fmt.Fprintf(w, "shorts within +%.1f%% (to %.2f): %s; longs within -%.1f%% (to %.2f): %s; asymmetry %.2f\n",
-		o.Above*100, o.Price*(1+o.Above), money(o.ShortsWithin), o.Below*100, o.Price*(1-o.Below), money(o.LongsWithin), o.Asymmetry)
+		o.Above*100, o.Price*(1+o.Above), report.Money(o.ShortsWithin), o.Below*100, o.Price*(1-o.Below), report.Money(o.LongsWithin), o.Asymmetry)
 	if s := o.Shock; s != nil {
 		side := "longs"
 		if s.Side == perp.Short {
@@ -246,7 +234,7 @@ func printLiqmap(a *app, o liqmapOut) {
 		}
 		fmt.Fprintf(w, "shock %+.1f%%: %.2f -> %.2f, then cascades to %.2f (%+.2f%% in all) in %d waves; %s liquidated %s (longs %s, shorts %s)",
 			(s.Shocked/s.Start-1)*100, s.Start, s.Shocked, s.Final, (s.Final/s.Start-1)*100, s.Waves, side,
-			money(s.LongNotional+s.ShortNotional), money(s.LongNotional), money(s.ShortNotional))
+			report.Money(s.LongNotional+s.ShortNotional), report.Money(s.LongNotional), report.Money(s.ShortNotional))
 		if s.Truncated {
 			fmt.Fprint(w, " (stopped at the wave limit)")
 		}

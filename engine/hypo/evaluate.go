@@ -494,16 +494,7 @@ func (r *specRun) cohen(s *sampleRun, v *variantSample, h int) float64 {
 	if K < 2 {
 		return math.NaN()
 	}
-	var me float64
-	for _, y := range ys {
-		me += y
-	}
-	me /= float64(K)
-	var ve float64
-	for _, y := range ys {
-		ve += (y - me) * (y - me)
-	}
-	ve /= float64(K - 1)
+	me, ve := meanVar(ys)
 	sum, ss, n := s.sum[h], s.ss[h], len(s.rows)
 	prev := int32(-1)
 	for _, p := range v.pos {
@@ -529,6 +520,18 @@ func (r *specRun) cohen(s *sampleRun, v *variantSample, h int) float64 {
 }
 
 // median returns the median of x (NaN if empty) without modifying it.
+// meanVar returns the mean and the sample variance (n−1) of ys (len >= 2).
+func meanVar(ys []float64) (mean, variance float64) {
+	for _, y := range ys {
+		mean += y
+	}
+	mean /= float64(len(ys))
+	for _, y := range ys {
+		variance += (y - mean) * (y - mean)
+	}
+	return mean, variance / float64(len(ys)-1)
+}
+
 func median(x []float64) float64 {
 	n := len(x)
 	if n == 0 {

@@ -240,6 +240,10 @@ func (s delevFlush) Fire(env *Env) (*Fired, error) {
 		}
 		return &Fired{Name: "deleveraging_flush", On: on, Source: liq.source,
 			Features: []string{"price_change", "oi_change", "liq_long", "liq_share"}, Values: func(i int, dst []float64) {
+				if i < w { // before the window is full (possible under Any): no features
+					fillNaN(dst)
+					return
+				}
 				dst[0] = change(g.Close[i-w], g.Close[i])
 				dst[1] = change(g.OI[i-w], g.OI[i])
 				dst[2] = liq.sum(i-w+1, i)
@@ -256,6 +260,10 @@ func (s delevFlush) Fire(env *Env) (*Fired, error) {
 	}
 	return &Fired{Name: "deleveraging_flush", On: on, Source: liq.source,
 		Features: []string{"oi_change", "funding", "liq_recent", "liq_prev"}, Values: func(i int, dst []float64) {
+			if i < 2*w { // before both windows are full (possible under Any): no features
+				fillNaN(dst)
+				return
+			}
 			dst[0] = change(g.OI[i-w], g.OI[i])
 			dst[1] = g.Funding[i]
 			dst[2] = liq.sum(i-w+1, i)

@@ -343,16 +343,7 @@ func (ms *matchSet) cohen(ys []float64, h int) float64 {
 	if K < 2 || n < 2 {
 		return math.NaN()
 	}
-	var me float64
-	for _, y := range ys {
-		me += y
-	}
-	me /= float64(K)
-	var ve float64
-	for _, y := range ys {
-		ve += (y - me) * (y - me)
-	}
-	ve /= float64(K - 1)
+	me, ve := meanVar(ys)
 	sp := math.Sqrt((float64(K-1)*ve + float64(n-1)*ms.vc[h]) / float64(K+n-2))
 	if sp == 0 {
 		return math.NaN()

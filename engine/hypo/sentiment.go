@@ -118,16 +118,8 @@ func (env *Env) proxy() []float64 {
 				comp[2][d] = f / float64(hi-lo)
 			}
 			if d >= proxyMinRank-1 {
-				var a, b float64
-				for k := d - 29; k <= d; k++ {
-					a += qv[k]
-				}
-				from := max(0, d-proxyRankDays+1)
-				for k := from; k <= d; k++ {
-					b += qv[k]
-				}
-				if b > 0 {
-					comp[3][d] = (a / 30) / (b / float64(d-from+1))
+				if r, ok := volumeRatio(qv, d); ok {
+					comp[3][d] = r
 				}
 			}
 		}
@@ -182,4 +174,22 @@ func trailingRank(x []float64, d int) float64 {
 		return math.NaN()
 	}
 	return 100 * (float64(less) + 0.5*float64(eq-1)) / float64(cnt-1)
+}
+
+// volumeRatio is the proxy's volume component at day d (>= 29): the mean
+// daily quote volume of the last 30 days over that of the last
+// proxyRankDays (fewer at the start); ok is false without volume.
+func volumeRatio(qv []float64, d int) (float64, bool) {
+	var a, b float64
+	for k := d - 29; k <= d; k++ {
+		a += qv[k]
+	}
+	from := max(0, d-proxyRankDays+1)
+	for k := from; k <= d; k++ {
+		b += qv[k]
+	}
+	if b > 0 {
+		return (a / 30) / (b / float64(d-from+1)), true
+	}
+	return 0, false
 }

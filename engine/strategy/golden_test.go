@@ -26,19 +26,24 @@ func goldenRun(t *testing.T) []Result {
 	for i := range on {
 		on[i] = i%20 == 3
 	}
-	sig := []SignalInput{{Name: "every20", On: on}}
+	vs := goldenVariants([]SignalInput{{Name: "every20", On: on}})
+	rs, err := Run(context.Background(), memfeed.New(evs), vs, Config{Grid: g, EquityEvery: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// goldenVariants are the fixture's three seeded random traders, sharing
+// the signals sig.
+func goldenVariants(sig []SignalInput) []Variant {
 	mk := func(name string, seed uint64, mode MarginMode, lev float64) Variant {
 		ac := DefaultAccountConfig()
 		ac.Margin, ac.Leverage = mode, lev
 		ac.Impact = constImpact(0.0002)
 		return Variant{Name: name, Params: fmt.Sprintf("seed=%d", seed), Strategy: newRandomTrader(seed, 0.05, nil, name), Account: ac, Signals: sig}
 	}
-	vs := []Variant{mk("iso10x", 1, Isolated, 10), mk("cross3x", 2, Cross, 3), mk("iso50x", 3, Isolated, 50)}
-	rs, err := Run(context.Background(), memfeed.New(evs), vs, Config{Grid: g, EquityEvery: 2 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return []Variant{mk("iso10x", 1, Isolated, 10), mk("cross3x", 2, Cross, 3), mk("iso50x", 3, Isolated, 50)}
 }
 
 // formatResults renders fills, order outcomes and summaries as text.
@@ -118,4 +123,57 @@ func TestDeterminism(t *testing.T) {
 	if fmt.Sprintf("%+v", solo[0]) != fmt.Sprintf("%+v", a[1]) {
 		t.Error("a variant run alone differs from the same variant run with others")
 	}
+}
+
+// TestLiveGridSamePass runs the golden fixture the way a single replay
+// does — each event added to a grid being built, signals answered online
+// row by row — and requires exactly the results of the two-pass run over
+// the finished grid.
+func TestLiveGridSamePass(t *testing.T) {
+	want := formatResults(goldenRun(t))
+	evs := barStream(11, 600, engine.Minute, 0.003, 0.003)
+	b := engine.NewGridBuilder(5*engine.Minute, nil)
+	g := b.Live()
+	asked, feeding := -1, true
+	sig := []SignalInput{{Name: "every20", At: func(i int, _ []float64) bool {
+		if i != asked && i != asked+1 { // each of the three variants asks the shared signal
+			t.Fatalf("At(%d) after At(%d): rows must come in order", i, asked)
+		}
+		asked = i
+		if feeding && i >= g.Len()-1 { // the last row is still being filled
+			t.Fatalf("At(%d) while row %d is still open (grid has %d rows)", i, i, g.Len())
+		}
+		return i%20 == 3
+	}}}
+	r, err := NewRunner(goldenVariants(sig), Config{Grid: g, Live: true, EquityEvery: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range evs {
+		b.Add(&evs[i])
+		if err := r.Event(&evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	feeding = false
+	rs, err := r.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := formatResults(rs); got != want {
+		t.Fatalf("single pass differs from two passes:\n%s", firstDiff(got, want))
+	}
+	if asked != g.Len()-1 {
+		t.Fatalf("signal asked up to row %d of %d", asked, g.Len())
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n got: %s\nwant: %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d vs %d", len(al), len(bl))
 }

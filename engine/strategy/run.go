@@ -23,6 +23,7 @@ type variantState struct {
 	stepper Stepper
 	mask    uint8 // bit k: OnEvent for Kind k
 	signals []SignalInput
+	scratch []float64 // feature values of online signals
 	ctx     Context
 	acct    Account
 	res     Result
@@ -33,7 +34,8 @@ type runner struct {
 	mkt      market
 	vs       []variantState
 	grid     *engine.Grid
-	row      int // next grid row to close
+	live     bool // grid is being built during the run
+	row      int  // next grid row to close
 	steppers bool
 	every    engine.Nanos
 	nextEq   engine.Nanos
@@ -55,46 +57,15 @@ type calibrator struct {
 // callback's error aborts the run naming the variant. It does not close
 // src. Results are in the order of vs.
 func Run(ctx context.Context, src engine.Source, vs []Variant, cfg Config) ([]Result, error) {
-	r, err := newRunner(vs, cfg)
+	r, err := NewRunner(vs, cfg)
 	if err != nil {
 		return nil, err
 	}
 	var n int64
 	for src.Next() {
 		e := src.Event()
-		if e.TS >= r.next {
-			if err := r.boundary(e.TS); err != nil {
-				return nil, err
-			}
-		}
-		r.mkt.now = e.TS
-		r.end = e.TS
-		trade := false
-		if e.Kind == engine.KindTrade {
-			if p := e.Price; p > 0 && p <= math.MaxFloat64 {
-				trade = true
-				r.mkt.prev, r.mkt.last = r.mkt.last, p
-				r.mkt.path = e.Flags&engine.FlagBarPath != 0
-				for _, c := range r.cals {
-					c.cal.Add(e.TS, p, e.Qty)
-				}
-			}
-		}
-		for i := range r.vs {
-			v := &r.vs[i]
-			a := &v.acct
-			if trade {
-				if a.pos != 0 || len(a.open) != 0 {
-					a.onTrade(e.Price)
-				}
-			} else if e.Kind == engine.KindFunding && a.pos != 0 {
-				r.funding(a, e)
-			}
-			if v.mask&(1<<e.Kind) != 0 {
-				if err := v.strat.OnEvent(&v.ctx, e); err != nil {
-					return nil, fmt.Errorf("variant %q: OnEvent at %s: %w", v.name, e.TS, err)
-				}
-			}
+		if err := r.Event(e); err != nil {
+			return nil, err
 		}
 		n++
 		if n&(checkEvery-1) == 0 {
@@ -109,8 +80,68 @@ func Run(ctx context.Context, src engine.Source, vs []Variant, cfg Config) ([]Re
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("strategy run cancelled: %w", err)
 	}
-	return r.finish()
+	return r.Finish()
 }
+
+// Runner trades every variant on events fed one at a time, for callers
+// that own the event loop (the single replay of engine/replay). Run is
+// NewRunner, Event for every event, then Finish.
+type Runner struct{ r *runner }
+
+// NewRunner validates the variants and returns a Runner.
+func NewRunner(vs []Variant, cfg Config) (*Runner, error) {
+	r, err := newRunner(vs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{r}, nil
+}
+
+// Event processes one event: the steps, signals and equity samples due
+// before it, then every variant's account (fills, funding, own
+// liquidation) and strategy. Events must come in time order.
+func (rn *Runner) Event(e *engine.Event) error {
+	r := rn.r
+	if e.TS >= r.next {
+		if err := r.boundary(e.TS); err != nil {
+			return err
+		}
+	}
+	r.mkt.now = e.TS
+	r.end = e.TS
+	trade := false
+	if e.Kind == engine.KindTrade {
+		if p := e.Price; p > 0 && p <= math.MaxFloat64 {
+			trade = true
+			r.mkt.prev, r.mkt.last = r.mkt.last, p
+			r.mkt.path = e.Flags&engine.FlagBarPath != 0
+			for _, c := range r.cals {
+				c.cal.Add(e.TS, p, e.Qty)
+			}
+		}
+	}
+	for i := range r.vs {
+		v := &r.vs[i]
+		a := &v.acct
+		if trade {
+			if a.pos != 0 || len(a.open) != 0 {
+				a.onTrade(e.Price)
+			}
+		} else if e.Kind == engine.KindFunding && a.pos != 0 {
+			r.funding(a, e)
+		}
+		if v.mask&(1<<e.Kind) != 0 {
+			if err := v.strat.OnEvent(&v.ctx, e); err != nil {
+				return fmt.Errorf("variant %q: OnEvent at %s: %w", v.name, e.TS, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Finish delivers the rows left, takes the final equity samples and
+// returns the results in the order of the variants.
+func (rn *Runner) Finish() ([]Result, error) { return rn.r.finish() }
 
 func newRunner(vs []Variant, cfg Config) (*runner, error) {
 	every := cfg.EquityEvery
@@ -120,7 +151,7 @@ func newRunner(vs []Variant, cfg Config) (*runner, error) {
 	case every < 0:
 		return nil, fmt.Errorf("equity every %v, want > 0", every)
 	}
-	r := &runner{grid: cfg.Grid, every: engine.Nanos(every), next: math.MinInt64, vs: make([]variantState, len(vs))}
+	r := &runner{grid: cfg.Grid, live: cfg.Live, every: engine.Nanos(every), next: math.MinInt64, vs: make([]variantState, len(vs))}
 	rows := 0
 	if r.grid != nil {
 		rows = r.grid.Len()
@@ -148,7 +179,10 @@ func newRunner(vs []Variant, cfg Config) (*runner, error) {
 			return nil, fmt.Errorf("variant %q: %d signals but no grid", v.Name, len(v.Signals))
 		}
 		for k, s := range v.Signals {
-			if len(s.On) != rows {
+			if s.At == nil && cfg.Live {
+				return nil, fmt.Errorf("variant %q: signal %d (%s): a live grid needs online signals (At)", v.Name, k, s.Name)
+			}
+			if s.At == nil && len(s.On) != rows {
 				return nil, fmt.Errorf("variant %q: signal %d (%s): %d values for a grid of %d rows", v.Name, k, s.Name, len(s.On), rows)
 			}
 		}
@@ -156,7 +190,7 @@ func newRunner(vs []Variant, cfg Config) (*runner, error) {
 		st.name, st.strat, st.signals = v.Name, v.Strategy, v.Signals
 		st.res = Result{Name: v.Name, Params: v.Params, Fills: make([]Fill, 0, 64), Orders: make([]OrderRecord, 0, 64),
 			Ledger: make([]Cashflow, 0, 128)}
-		if g := r.grid; g != nil && rows > 0 {
+		if g := r.grid; g != nil && rows > 0 && !cfg.Live {
 			st.res.Equity = make([]EquityPoint, 0, int(engine.Nanos(rows)*g.Step/r.every)+3)
 		}
 		st.acct = newAccount(ac, &r.mkt, &st.res)
@@ -173,7 +207,7 @@ func newRunner(vs []Variant, cfg Config) (*runner, error) {
 				}
 			}
 		}
-		if sp, ok := v.Strategy.(Stepper); ok && rows > 0 {
+		if sp, ok := v.Strategy.(Stepper); ok && (rows > 0 || cfg.Live) {
 			st.stepper = sp
 			r.steppers = true
 		}
@@ -231,8 +265,8 @@ func (r *runner) boundary(ts engine.Nanos) error {
 		return err
 	}
 	r.next = r.nextEq
-	if g := r.grid; g != nil && r.row < g.Len() {
-		r.next = min(r.next, g.Time(r.row+1))
+	if g := r.grid; g != nil && (r.row < g.Len() || r.live && g.Step > 0) {
+		r.next = min(r.next, r.rowEnd(r.row))
 	}
 	return nil
 }
@@ -244,9 +278,9 @@ func (r *runner) closeRows(ts engine.Nanos) error {
 	if g == nil {
 		return nil
 	}
-	for r.row < g.Len() && g.Time(r.row+1) <= ts {
+	for r.row < g.Len() && r.rowEnd(r.row) <= ts {
 		i := r.row
-		close := g.Time(i + 1)
+		close := r.rowEnd(i)
 		r.mkt.now = close
 		var step Step
 		if r.steppers {
@@ -261,14 +295,28 @@ func (r *runner) closeRows(ts engine.Nanos) error {
 			}
 			for j := range v.signals {
 				s := &v.signals[j]
-				if !s.On[i] {
-					continue
-				}
-				sig := Signal{Index: j, Name: s.Name, TS: close, Row: i, Features: s.Features}
-				if len(s.Features) > 0 {
-					sig.Values = make([]float64, len(s.Features))
-					if s.Values != nil {
-						s.Values(i, sig.Values)
+				var sig Signal
+				if s.At != nil {
+					if cap(v.scratch) < len(s.Features) {
+						v.scratch = make([]float64, len(s.Features))
+					}
+					if !s.At(i, v.scratch[:len(s.Features)]) {
+						continue
+					}
+					sig = Signal{Index: j, Name: s.Name, TS: close, Row: i, Features: s.Features}
+					if len(s.Features) > 0 {
+						sig.Values = append([]float64(nil), v.scratch[:len(s.Features)]...)
+					}
+				} else {
+					if !s.On[i] {
+						continue
+					}
+					sig = Signal{Index: j, Name: s.Name, TS: close, Row: i, Features: s.Features}
+					if len(s.Features) > 0 {
+						sig.Values = make([]float64, len(s.Features))
+						if s.Values != nil {
+							s.Values(i, sig.Values)
+						}
 					}
 				}
 				if err := v.strat.OnSignal(&v.ctx, sig); err != nil {
@@ -279,6 +327,17 @@ func (r *runner) closeRows(ts engine.Nanos) error {
 		r.row++
 	}
 	return nil
+}
+
+// rowEnd is the close time of grid row i. A live grid's rows are laid
+// from T0, which is set by the grid's first event: before it, no row
+// can close.
+func (r *runner) rowEnd(i int) engine.Nanos {
+	g := r.grid
+	if g.Len() == 0 {
+		return math.MaxInt64
+	}
+	return g.Time(i + 1)
 }
 
 func at(s []float64, i int) float64 {

@@ -69,6 +69,12 @@ type SignalInput struct {
 	On       []bool // one per grid row
 	Features []string
 	Values   func(i int, dst []float64) // writes len(Features) values; nil if none
+	// At, if set, replaces On and Values: it is called once for every
+	// row, in order, when the row has closed, and reports whether the
+	// signal holds there, writing the features into dst (len(Features))
+	// if so. It is how signals computed online during a single replay
+	// (Config.Live) reach the strategies.
+	At func(i int, dst []float64) bool
 }
 
 // Variant is one strategy instance with its own account: a parameter
@@ -86,6 +92,12 @@ type Config struct {
 	// Grid gives the rows for Step and signal timing; nil means no steps
 	// and no signals (a variant with signals is then an error).
 	Grid *engine.Grid
+	// Live says Grid is being built while the events are fed (a single
+	// replay that also builds the grid, the simulator and the signals): a
+	// row is closed once an event at or after its end arrives, and its
+	// steps and signals are delivered then. The caller adds each event to
+	// the grid before passing it to Runner.Event.
+	Live bool
 	// EquityEvery is the equity-curve sampling interval (default 1h),
 	// aligned to the Unix epoch.
 	EquityEvery time.Duration
