@@ -106,7 +106,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress}
+	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress, Sink: plan.sink(j)}
 	if s.Simulator.Enabled {
 		sim, err := SimulatorConfig(s.Simulator)
 		if err != nil {
@@ -162,7 +162,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 		return nil, err
 	}
 	out.Tables = append(out.Tables, hypTables...)
-	stratTables, err := plan.trade(ctx, j, rep, log, opt.BatchRows)
+	stratTables, err := plan.finish(j, rep.Grid)
 	if err != nil {
 		return nil, err
 	}

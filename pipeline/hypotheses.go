@@ -99,13 +99,9 @@ func evaluateHypotheses(s *scenarios.Scenario, rep *replay.Report, specs []hypo.
 	if len(specs) == 0 {
 		return nil, nil
 	}
-	var maps []hypo.MapSeries
-	for _, m := range rep.Maps {
-		maps = append(maps, hypo.MapSeries{Above: m.Above, Below: m.Below, Times: m.Times, Shorts: m.Shorts, Longs: m.Longs})
-	}
 	cfg := hypo.StatsConfig{Bootstrap: s.Stats.Bootstrap, BlockLength: s.Stats.BlockLength, Alpha: s.Stats.Alpha,
 		Split: s.Stats.Split, WalkForward: s.Stats.WalkForward, Baseline: s.Stats.Baseline, Seed: s.Seed}
-	res, err := hypo.Evaluate(rep.Grid, specs, cfg, hypo.Options{MapSamples: maps})
+	res, err := hypo.Evaluate(rep.Grid, specs, cfg, hypo.Options{MapSamples: rep.Maps})
 	if err != nil {
 		return nil, fmt.Errorf("%s: hypotheses: %w", s.Source, err)
 	}

@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"math"
 
 	"github.com/cascade-research/cascade/engine"
@@ -23,6 +21,7 @@ type tradePlan struct {
 	variants []strategy.Variant
 	runs     []results.StrategyRun // Strategy and Variant filled; Result and Metrics after trading
 	needs    [][]strategies.Need   // per variant
+	runner   *strategy.Runner      // set when the replay starts
 }
 
 // planStrategies builds every variant of the scenario's strategies.
@@ -83,49 +82,68 @@ func (p *tradePlan) mapSpecs() []hypo.Spec {
 	return out
 }
 
-// trade computes the variants' signals on the replay's grid, trades every
-// variant in one more pass over the data and fills p.runs.
-func (p *tradePlan) trade(ctx context.Context, j *Job, rep *replay.Report, log *slog.Logger, batchRows int) ([]results.Table, error) {
-	s := j.Scenario
+// sink returns the replay's sink constructor: at the start of the replay
+// it builds the online form of every variant's signals on the grid being
+// built (hypo.NewOnline: bit for bit the batch signals the hypotheses use,
+// computed row by row as rows close) and the strategy runner that then
+// receives every event. The strategies thus trade in the same single
+// replay as the simulator and the hypotheses. nil when there are no
+// strategies.
+func (p *tradePlan) sink(j *Job) func(g *engine.Grid, maps []*replay.MapSeries) (replay.Sink, error) {
 	if len(p.variants) == 0 {
+		return nil
+	}
+	s := j.Scenario
+	opt := hypo.OnlineOptions{Liquidations: hypo.LiqAuto, Sentiment: hypo.SentimentProxy}
+	switch {
+	case s.Simulator.Enabled:
+		opt.Liquidations = hypo.LiqEstimated
+	case hasKind(j, engine.KindLiquidation):
+		opt.Liquidations = hypo.LiqRecorded
+	}
+	if hasKind(j, engine.KindSeries) {
+		opt.Sentiment = hypo.SentimentSeries
+	}
+	return func(g *engine.Grid, maps []*replay.MapSeries) (replay.Sink, error) {
+		opt.MapSamples = maps
+		shared := map[string]strategy.SignalInput{}
+		for i, ns := range p.needs {
+			for _, n := range ns {
+				key := n.Signal + "|" + hypo.FormatParams(n.Params)
+				in, ok := shared[key]
+				if !ok {
+					o, err := hypo.NewOnline(n.Signal, n.Params, g, opt)
+					if err != nil {
+						return nil, fmt.Errorf("%s: strategies.%s: signal %s: %w", s.Source, p.variants[i].Name, n.Signal, err)
+					}
+					in = strategy.SignalInput{Name: o.Name(), Features: o.Features(), At: o.At}
+					shared[key] = in
+				}
+				p.variants[i].Signals = append(p.variants[i].Signals, in)
+			}
+		}
+		r, err := strategy.NewRunner(p.variants, strategy.Config{Grid: g, Live: true, EquityEvery: s.Results.EquityInterval})
+		if err != nil {
+			return nil, fmt.Errorf("%s: strategies: %w", s.Source, err)
+		}
+		p.runner = r
+		return r, nil
+	}
+}
+
+// finish closes the trading after the replay and returns the strategy
+// tables.
+func (p *tradePlan) finish(j *Job, g *engine.Grid) ([]results.Table, error) {
+	if p.runner == nil {
 		return nil, nil
 	}
-	var maps []hypo.MapSeries
-	for _, m := range rep.Maps {
-		maps = append(maps, hypo.MapSeries{Above: m.Above, Below: m.Below, Times: m.Times, Shorts: m.Shorts, Longs: m.Longs})
-	}
-	env := hypo.NewEnv(rep.Grid, hypo.Options{MapSamples: maps})
-	fired := map[string]strategy.SignalInput{}
-	for i, ns := range p.needs {
-		for _, n := range ns {
-			key := n.Signal + "|" + hypo.FormatParams(n.Params)
-			in, ok := fired[key]
-			if !ok {
-				sig, err := hypo.NewSignal(n.Signal, n.Params)
-				if err != nil {
-					return nil, fmt.Errorf("%s: strategies.%s: signal %s: %w", s.Source, p.variants[i].Name, n.Signal, err)
-				}
-				f, err := sig.Fire(env)
-				if err != nil {
-					return nil, fmt.Errorf("%s: strategies.%s: signal %s: %w", s.Source, p.variants[i].Name, n.Signal, err)
-				}
-				in = strategy.SignalInput{Name: f.Name, On: f.On, Features: f.Features, Values: f.Values}
-				fired[key] = in
-			}
-			p.variants[i].Signals = append(p.variants[i].Signals, in)
-		}
-	}
-	src, _, _, closeFeeds, err := openParts(ctx, j, log, batchRows)
-	if err != nil {
-		return nil, err
-	}
-	defer closeFeeds()
-	every := s.Results.EquityInterval
-	res, err := strategy.Run(ctx, src, p.variants, strategy.Config{Grid: rep.Grid, EquityEvery: every})
+	s := j.Scenario
+	res, err := p.runner.Finish()
 	if err != nil {
 		return nil, fmt.Errorf("%s: strategies: %w", s.Source, err)
 	}
-	ms := strategy.Evaluate(res, windows(rep.Grid, s.Stats.Split), every, len(res))
+	every := s.Results.EquityInterval
+	ms := strategy.Evaluate(res, windows(g, s.Stats.Split), every, len(res))
 	for i := range p.runs {
 		p.runs[i].Result = &res[i]
 		p.runs[i].Metrics = ms[i]

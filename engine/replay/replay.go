@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cascade-research/cascade/engine"
+	"github.com/cascade-research/cascade/engine/hypo"
 	"github.com/cascade-research/cascade/engine/liquidation"
 	"github.com/cascade-research/cascade/engine/perp"
 )
@@ -33,11 +34,16 @@ type MapRequest struct {
 	Every        time.Duration
 }
 
-// MapSeries holds the samples of one MapRequest.
-type MapSeries struct {
-	Above, Below  float64
-	Times         []engine.Nanos
-	Shorts, Longs []float64
+// MapSeries holds the samples of one MapRequest (the type the hypotheses
+// read them as).
+type MapSeries = hypo.MapSeries
+
+// Sink receives every event after the engine has processed it: the grid
+// (the event's row included), the simulator and the map samples are up to
+// date with it. The strategies of a single replay are a Sink
+// (strategy.Runner).
+type Sink interface {
+	Event(e *engine.Event) error
 }
 
 // OIProxy synthesises open interest from traded volume for data that has
@@ -92,6 +98,11 @@ type Config struct {
 	Maps []MapRequest
 	// Heatmap, if set, records liquidation-map snapshots (needs Simulator).
 	Heatmap *HeatmapRequest
+	// Sink, if set, is called once before the first event with the grid
+	// being built (engine.GridBuilder.Live) and the map series being
+	// recorded (in the order of Maps), and returns the Sink that then
+	// receives every event. Its error, or one of the Sink's, ends the run.
+	Sink func(g *engine.Grid, maps []*MapSeries) (Sink, error)
 	// SeriesName maps an event's Series index to its name.
 	SeriesName func(uint16) string
 	// Progress, if set, is called about every ProgressEvery events.
@@ -181,6 +192,7 @@ type run struct {
 	// to Book.OnTrade; everything else goes through OnEvent. sample: map
 	// samples or heatmap snapshots are requested.
 	direct, sample bool
+	sink           Sink         // nil: none
 	tally          engine.Tally // event counts
 	n              int64        // events so far
 	due            int64        // event count of the next call to counted
@@ -234,6 +246,16 @@ func newRun(cfg Config) (*run, error) {
 	}
 	r.direct = r.book != nil && r.px == nil
 	r.sample = r.book != nil && (cfg.Heatmap != nil || len(r.maps) > 0)
+	if cfg.Sink != nil {
+		ptrs := make([]*MapSeries, len(r.maps))
+		for i := range r.maps {
+			ptrs[i] = &r.maps[i]
+		}
+		var err error
+		if r.sink, err = cfg.Sink(r.grid.Live(), ptrs); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -252,6 +274,11 @@ func (r *run) serial(ctx context.Context, src engine.Source, limit int64) error 
 			}
 		} else {
 			r.event(e)
+		}
+		if r.sink != nil {
+			if err := r.sink.Event(e); err != nil {
+				return err
+			}
 		}
 		if r.n++; r.n == r.due {
 			if err := r.counted(ctx, e, r.n); err != nil {
@@ -497,6 +524,11 @@ func (r *run) readAhead(ctx context.Context, src engine.Source) error {
 				ev = engine.Event{TS: p.ts, Price: p.price, Qty: p.qty, ID: p.id, Kind: p.kind, Side: p.side, Flags: p.flags, Series: p.series}
 			}
 			r.event(&ev)
+			if r.sink != nil {
+				if err = r.sink.Event(&ev); err != nil {
+					break
+				}
+			}
 			if r.n++; r.n == r.due {
 				if err = r.counted(ctx, &ev, r.n); err != nil {
 					break
