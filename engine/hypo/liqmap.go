@@ -52,14 +52,7 @@ func (s liqAsymmetry) Fire(env *Env) (*Fired, error) {
 			continue
 		}
 		sh, lo := ms.Shorts[k], ms.Longs[k]
-		r := sh / lo
-		if lo == 0 {
-			r = math.NaN()
-			if sh > 0 {
-				r = math.Inf(1)
-			}
-		}
-		if r >= s.ratio {
+		if asymmetry(sh, lo) >= s.ratio {
 			on[i] = true
 			feats[i] = feat{sh, lo}
 		}
@@ -73,4 +66,16 @@ func (s liqAsymmetry) Fire(env *Env) (*Fired, error) {
 			}
 			dst[0], dst[1], dst[2] = f.shorts, f.longs, f.shorts/f.longs
 		}}, nil
+}
+
+// asymmetry is shorts/longs at risk: +Inf with shorts and no longs, NaN
+// (never above a ratio) with neither.
+func asymmetry(shorts, longs float64) float64 {
+	if longs == 0 {
+		if shorts > 0 {
+			return math.Inf(1)
+		}
+		return math.NaN()
+	}
+	return shorts / longs
 }

@@ -116,17 +116,7 @@ func (p *proxyOnline) finishDay() {
 		c[k] = nan
 	}
 	if d >= 30 {
-		c[0] = closeD[d]/closeD[d-30] - 1
-		var m, ss float64
-		for k := d - 29; k <= d; k++ {
-			m += math.Log(closeD[k] / closeD[k-1])
-		}
-		m /= 30
-		for k := d - 29; k <= d; k++ {
-			r := math.Log(closeD[k]/closeD[k-1]) - m
-			ss += r * r
-		}
-		c[1] = -math.Sqrt(ss / 29)
+		c[0], c[1] = momentumVol(closeD, d)
 	}
 	// 7-day mean of settled funding: every settlement held ends before
 	// the day's end.
@@ -201,14 +191,7 @@ func (a *asymOnline) step(i int) bool {
 			continue // before the grid, or late: its row has been evaluated
 		}
 		sh, lo := ms.Shorts[a.next], ms.Longs[a.next]
-		r := sh / lo
-		if lo == 0 {
-			r = math.NaN()
-			if sh > 0 {
-				r = math.Inf(1)
-			}
-		}
-		if r >= a.ratio {
+		if asymmetry(sh, lo) >= a.ratio {
 			a.on, a.sh, a.lo = true, sh, lo
 		}
 	}

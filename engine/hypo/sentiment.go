@@ -90,17 +90,7 @@ func (env *Env) proxy() []float64 {
 		lo, hi := 0, 0
 		for d := range nd {
 			if d >= 30 {
-				comp[0][d] = closeD[d]/closeD[d-30] - 1
-				var m, ss float64
-				for k := d - 29; k <= d; k++ {
-					m += math.Log(closeD[k] / closeD[k-1])
-				}
-				m /= 30
-				for k := d - 29; k <= d; k++ {
-					r := math.Log(closeD[k]/closeD[k-1]) - m
-					ss += r * r
-				}
-				comp[1][d] = -math.Sqrt(ss / 29)
+				comp[0][d], comp[1][d] = momentumVol(closeD, d)
 			}
 			// 7-day mean of settled funding, settlements in (end−7d, end].
 			end := g.Time(last[d]) + g.Step
@@ -192,4 +182,20 @@ func volumeRatio(qv []float64, d int) (float64, bool) {
 		return (a / 30) / (b / float64(d-from+1)), true
 	}
 	return 0, false
+}
+
+// momentumVol is the proxy's momentum and (negated) volatility components
+// at day d (>= 30): the 30-day return and minus the sample standard
+// deviation of the last 30 daily log returns.
+func momentumVol(closeD []float64, d int) (momentum, negVol float64) {
+	var m, ss float64
+	for k := d - 29; k <= d; k++ {
+		m += math.Log(closeD[k] / closeD[k-1])
+	}
+	m /= 30
+	for k := d - 29; k <= d; k++ {
+		r := math.Log(closeD[k]/closeD[k-1]) - m
+		ss += r * r
+	}
+	return closeD[d]/closeD[d-30] - 1, -math.Sqrt(ss / 29)
 }
