@@ -85,7 +85,7 @@ func (j *Job) quality() (*coverage, error) {
 			}
 			for _, d := range days {
 				i := dayIndex(engine.FromTime(d.Date))
-				c.fallback[i] = append(c.fallback[i], fb.Note)
+				c.addFallback(i, fb.Note)
 				c.add(fb.Kinds[0], i)
 				if c.fbKind[fb.Kinds[0]] == nil {
 					c.fbKind[fb.Kinds[0]] = map[int64]bool{}
@@ -120,6 +120,14 @@ func (c *coverage) covered(k engine.Kind, first, last time.Time) bool {
 		}
 	}
 	return true
+}
+
+// addFallback notes that a fallback supplied day i: once per note,
+// however many kinds it stands in for.
+func (c *coverage) addFallback(i int64, note string) {
+	if !slices.Contains(c.fallback[i], note) {
+		c.fallback[i] = append(c.fallback[i], note)
+	}
 }
 
 func (c *coverage) add(k engine.Kind, day int64) {

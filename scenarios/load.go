@@ -366,7 +366,7 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 		d.str(m, "account", "margin", &a.Margin)
 		d.float(m, "account", "leverage", &a.Leverage, 1, 125)
 		d.float(m, "account", "maker_fee", &a.MakerFee, -0.01, 0.01)
-		d.float(m, "account", "taker_fee", &a.TakerFee, -0.01, 0.01)
+		d.float(m, "account", "taker_fee", &a.TakerFee, 0, 0.01)
 		d.float(m, "account", "liquidation_fee", &a.LiquidationFee, 0, 0.1)
 		d.str(m, "account", "slippage", &a.Slippage)
 	}
@@ -507,6 +507,26 @@ func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {
 func validate(d *decoder, s *Scenario) {
 	if s.Name == "" {
 		d.fail("name", "missing: want a scenario name")
+	}
+	if n := len(s.Simulator.Brackets); n > 0 && !d.failed("account.leverage") && s.Account.Leverage > s.Simulator.Brackets[0].MaxLeverage {
+		d.fail("account.leverage", "%g is above the first margin tier's maximum leverage %g (simulator.brackets)", s.Account.Leverage, s.Simulator.Brackets[0].MaxLeverage)
+	}
+	seenStrategy := map[string]int{}
+	for i, st := range s.Strategies {
+		if k, dup := seenStrategy[st.Name]; dup {
+			d.fail(fmt.Sprintf("strategies[%d].name", i), "%q is already strategies[%d]: give one entry a grid of params instead", st.Name, k)
+		}
+		seenStrategy[st.Name] = i
+		for _, p := range st.Params {
+			if p.Name != "bar" {
+				continue
+			}
+			for _, v := range p.Values {
+				if b, ok := v.(time.Duration); ok && s.Stats.Step > 0 && b%s.Stats.Step != 0 {
+					d.fail(fmt.Sprintf("strategies[%d].params.bar", i), "%s is not a multiple of stats.step %s", b, s.Stats.Step)
+				}
+			}
+		}
 	}
 	if m := s.Account.Margin; m != "isolated" && m != "cross" {
 		d.fail("account.margin", "got %q, want isolated or cross", m)

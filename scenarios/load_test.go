@@ -138,7 +138,7 @@ func TestBadScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = scenarios.Load(f, scenarios.Options{Environ: []string{}})
+			_, err = scenarios.Load(f, scenarios.Options{Environ: []string{}, Strategies: strategies.Specs()})
 			if err == nil {
 				t.Fatal("loaded without error")
 			}

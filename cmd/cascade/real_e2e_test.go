@@ -80,3 +80,23 @@ func TestE2ERealHistory(t *testing.T) {
 	}
 	mustRun(t, dir, "report", "--db", db, "--latest", "real-full-history", "--out", filepath.Join(dir, "real.html"))
 }
+
+// cascade sql --file runs every statement of a commented SQL file and,
+// with --format markdown, prints the comments as text and the results as
+// tables (cells with | or newlines escaped).
+func TestE2ESQLFileMarkdown(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.duckdb")
+	mustRun(t, dir, "sql", "--db", db, "--write", "select 1")
+	file := filepath.Join(dir, "q.sql")
+	os.WriteFile(file, []byte("-- # Title\n--\n-- ## First\nselect 1 as a, 'x|y' as b; -- trailing comment\n\n-- ## Second\nselect 'line1\nline2' as c\n;\n"), 0o644)
+	out := mustRun(t, dir, "sql", "--db", db, "--format", "markdown", "--file", file)
+	want := "# Title\n\n## First\n\n| a | b |\n|---|---|\n| 1 | x\\|y |\n\n## Second\n\n| c |\n|---|\n| line1<br>line2 |\n\n"
+	if out != want {
+		t.Fatalf("got\n%q\nwant\n%q", out, want)
+	}
+	os.WriteFile(file, []byte("select 1;\nselect 2\n"), 0o644)
+	if r := runBin(t, dir, nil, "sql", "--db", db, "--file", file); r.code != 2 || !strings.Contains(r.stderr, `does not end with ";"`) {
+		t.Fatalf("unterminated statement: exit %d, %s", r.code, r.stderr)
+	}
+}

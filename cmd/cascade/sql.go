@@ -150,7 +150,7 @@ func query(ctx context.Context, db *sql.DB, q, format string, w io.Writer) error
 		for _, r := range out {
 			rec := make([]string, len(r))
 			for i, v := range r {
-				rec[i] = strings.ReplaceAll(text(v), "|", "\\|")
+				rec[i] = strings.NewReplacer("|", "\\|", "\r\n", "<br>", "\n", "<br>").Replace(text(v))
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(rec, " | "))
 		}
@@ -229,7 +229,7 @@ func queryFile(ctx context.Context, db *sql.DB, path, format string, w io.Writer
 			}
 		default:
 			stmt = append(stmt, line)
-			if strings.HasSuffix(t, ";") {
+			if code, _, _ := strings.Cut(t, "--"); strings.HasSuffix(strings.TrimSpace(code), ";") {
 				n++
 				fmt.Fprintln(w, strings.TrimRight(strings.Join(prose, "\n"), "\n"))
 				fmt.Fprintln(w)

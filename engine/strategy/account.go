@@ -141,10 +141,14 @@ type market struct {
 	now  engine.Nanos
 	last float64 // last trade price (0 before the first trade)
 	prev float64 // the trade price before last (0 if none)
-	// path: the last trade is a point of a bar's intra-bar path
-	// (engine.FlagBarPath), not a real print: the price is assumed to have
-	// moved continuously from prev to it.
-	path bool
+	// cont: the last trade and the one before are points of the same
+	// bar's intra-bar path (engine.FlagBarPath), not real prints: the
+	// price is assumed to have moved continuously from prev to last. A
+	// bar's first point (its open) is not continuous with the previous
+	// bar's close: there may be a gap.
+	cont bool
+	// inBar: the last trade is a path point before its bar's close.
+	inBar bool
 }
 
 // dust is the relative size below which a remainder of a position or of
@@ -525,6 +529,16 @@ func (a *Account) liquidate(price float64) {
 // open orders.
 func (a *Account) onTrade(p float64) {
 	if a.pos != 0 && a.liq > 0 {
+		if len(a.open) > 0 && a.mkt.cont && (a.pos > 0 && p <= a.liq || a.pos < 0 && p >= a.liq) {
+			// Along a bar's path the price reached the closing stops
+			// between the previous point and the liquidation price first.
+			a.match(p, func(w *working) bool {
+				return w.Type == Stop && (a.pos > 0 && w.Side == perp.Short && w.StopPrice > a.liq ||
+					a.pos < 0 && w.Side == perp.Long && w.StopPrice < a.liq)
+			})
+		}
+	}
+	if a.pos != 0 && a.liq > 0 {
 		prev := a.mkt.prev
 		if a.pos > 0 && p <= a.liq {
 			// At the liquidation price when the price came down through it;
@@ -544,17 +558,17 @@ func (a *Account) onTrade(p float64) {
 		}
 	}
 	if len(a.open) > 0 {
-		a.match(p)
+		a.match(p, nil)
 	}
 }
 
-// match runs the open orders (those open before this trade) against a
-// trade at p, in submission order.
-func (a *Account) match(p float64) {
+// match runs the open orders (those open before this trade; only those
+// only accepts, if not nil) against a trade at p, in submission order.
+func (a *Account) match(p float64, only func(*working) bool) {
 	n := len(a.open)
 	for i := 0; i < n; i++ {
 		w := &a.open[i]
-		if w.dead {
+		if w.dead || only != nil && !only(w) {
 			continue
 		}
 		long := w.Side == perp.Long
@@ -590,7 +604,7 @@ func (a *Account) match(p float64) {
 		price, slip := w.Price, 0.0
 		if !maker {
 			base := p
-			if w.Type == Stop && a.mkt.path && (long && a.mkt.prev > 0 && a.mkt.prev < w.StopPrice || !long && a.mkt.prev > w.StopPrice) {
+			if w.Type == Stop && a.mkt.cont && (long && a.mkt.prev > 0 && a.mkt.prev < w.StopPrice || !long && a.mkt.prev > w.StopPrice) {
 				// On a bar's path the price moved through the stop between
 				// two path points: the stop triggers at its price, not at
 				// the bar's extreme.

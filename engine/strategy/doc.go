@@ -118,10 +118,12 @@
 // insurance_fund) is appended to Result.Ledger with the wallet balance
 // after it; at every moment Balance = Capital + Σ ledger amounts and
 // Equity = Balance + unrealised PnL at the last trade price. The equity
-// curve has a point at the first event (the capital), one at each
-// EquityEvery boundary (epoch-aligned) taken before the first event at or
-// after it and stamped with the boundary (one point per gap, at the last
-// boundary it spans), and the final state at the last event.
+// curve has a point at the boundary before the first event (the
+// capital), one at every EquityEvery boundary (epoch-aligned) after it,
+// taken before the first event at or after it and stamped with the
+// boundary (a gap in the data gives a point at each boundary it spans, the
+// state carried over: the curve is evenly spaced), and the final state at
+// the last event.
 //
 // # Cost
 //

@@ -443,10 +443,11 @@ func TestEquityCurve(t *testing.T) {
 		near(t, "equity = cash + unrealised", e.Equity, e.Cash+e.Unrealized, 0)
 	}
 	want := []string{
-		"10m0s 10000 10000 0 0 0",    // first event, before it
+		"0s 10000 10000 0 0 0",       // the boundary before the first event: the capital
 		"1h0m0s 10000 10000 0 1 101", // filled at 101 at 50m
-		"3h0m0s 10001 10000 1 1 102", // the 2h boundary falls in the gap: one point at the last boundary
-		"3h21m0s 10003 10000 3 1 104",
+		"2h0m0s 10001 10000 1 1 102", // the gap 61m..200m: every boundary, the state carried over
+		"3h0m0s 10001 10000 1 1 102",
+		"3h21m0s 10003 10000 3 1 104", // the final state at the last event
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("equity:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -516,5 +517,38 @@ func TestStopOnBarPath(t *testing.T) {
 				t.Fatalf("fills %v, want %s", res.Fills, tc.want)
 			}
 		})
+	}
+}
+
+// A bar's open is not continuous with the previous bar's close: a stop
+// gapped over at the open fills at the open, not at the stop price.
+func TestStopGappedAtBarOpen(t *testing.T) {
+	evs := trades(100, 101, 99, 100, 90, 89, 91, 90)
+	for i := range evs {
+		evs[i].Flags = engine.FlagBarPath
+	}
+	evs[3].Flags |= engine.FlagBarClose // bar 1: 100, 101, 99, 100; bar 2 opens at 90
+	evs[7].Flags |= engine.FlagBarClose
+	res := run1(t, evs, &plan{at: map[int][]Order{0: {{Type: Stop, Side: perp.Short, Qty: 1, StopPrice: 95}}}}, zeroFees())
+	if len(res.Fills) != 1 || fillString(res.Fills[0]) != "4 short 1@90 taker 0" {
+		t.Fatalf("fills %v, want the stop filled at the gapped open 90", res.Fills)
+	}
+}
+
+// On a bar's path a protective stop above the liquidation price is reached
+// before it: the stop fills, the account is not liquidated.
+func TestStopBeforeLiquidationOnBarPath(t *testing.T) {
+	evs := trades(100, 100, 85, 95)
+	for i := range evs {
+		evs[i].Flags = engine.FlagBarPath
+	}
+	ac := zeroFees()
+	ac.Leverage = 10
+	res := run1(t, evs, &plan{at: map[int][]Order{0: {{Type: Market, Side: perp.Long, Qty: 10, StopLoss: 95}}}}, ac)
+	if len(res.Fills) != 2 || res.Fills[1].Liquidation || res.Fills[1].Price != 95 {
+		t.Fatalf("fills %+v, want the stop-loss at 95 and no liquidation", res.Fills)
+	}
+	if res.Summary.Liquidations != 0 {
+		t.Fatalf("%d liquidations", res.Summary.Liquidations)
 	}
 }

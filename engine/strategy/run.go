@@ -114,7 +114,9 @@ func (rn *Runner) Event(e *engine.Event) error {
 		if p := e.Price; p > 0 && p <= math.MaxFloat64 {
 			trade = true
 			r.mkt.prev, r.mkt.last = r.mkt.last, p
-			r.mkt.path = e.Flags&engine.FlagBarPath != 0
+			path := e.Flags&engine.FlagBarPath != 0
+			r.mkt.cont = path && r.mkt.inBar
+			r.mkt.inBar = path && e.Flags&engine.FlagBarClose == 0
 			for _, c := range r.cals {
 				c.cal.Add(e.TS, p, e.Qty)
 			}
@@ -247,14 +249,17 @@ func (r *runner) funding(a *Account, e *engine.Event) {
 func (r *runner) boundary(ts engine.Nanos) error {
 	if !r.started {
 		r.started, r.start = true, ts
-		r.mkt.now = ts
-		for i := range r.vs {
-			r.sample(&r.vs[i], ts)
-		}
-		r.nextEq = floorTo(ts, r.every) + r.every
-	}
-	if ts >= r.nextEq {
 		b := floorTo(ts, r.every)
+		r.mkt.now = b
+		for i := range r.vs {
+			r.sample(&r.vs[i], b)
+		}
+		r.nextEq = b + r.every
+	}
+	// One point per boundary, gaps included (the state carries over), so
+	// that the curve is evenly spaced for the metrics.
+	for ts >= r.nextEq {
+		b := r.nextEq
 		r.mkt.now = b
 		for i := range r.vs {
 			r.sample(&r.vs[i], b)
