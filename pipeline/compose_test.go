@@ -2,18 +2,12 @@ package pipeline_test
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cascade-research/cascade/data/synth"
 	"github.com/cascade-research/cascade/pipeline"
 	"github.com/cascade-research/cascade/results"
-	"github.com/cascade-research/cascade/scenarios"
-	"github.com/cascade-research/cascade/strategies"
 )
 
 const composeScenario = `name: compose
@@ -49,21 +43,7 @@ stats: {bootstrap: 200, split: 0.7}
 // composeRun generates a small synthetic market and computes the scenario.
 func composeRun(t *testing.T) (*pipeline.Output, *pipeline.Output) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("generates a synthetic market")
-	}
-	dir := t.TempDir()
-	cfg := synth.Config{Start: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC),
-		Seed: 3, Scale: 0.002, Exchange: "synth", Symbols: []string{"BTCUSDT"}}
-	if _, err := synth.Generate(context.Background(), dir, cfg, nil); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "s.yaml")
-	os.WriteFile(path, []byte(fmt.Sprintf(composeScenario, dir)), 0o644)
-	s, err := scenarios.Load(path, scenarios.Options{Environ: []string{}, Strategies: strategies.Specs()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := pipeline.SynthScenario(t, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC), 3, composeScenario)
 	var outs [2]*pipeline.Output
 	for i := range outs {
 		j, err := pipeline.Prepare(s, "test")

@@ -149,21 +149,7 @@ stats: {bootstrap: 1000, split: 1}
 // the story is detected with the right sign after multiple-testing
 // correction.
 func TestPlantedFundingOverheat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a synthetic market")
-	}
-	dir := t.TempDir()
-	cfg := synth.Config{Start: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC),
-		Seed: 7, Scale: 0.002, Exchange: "synth", Symbols: []string{"BTCUSDT"}}
-	if _, err := synth.Generate(context.Background(), dir, cfg, nil); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "s.yaml")
-	os.WriteFile(path, []byte(fmt.Sprintf(plantedScenario, dir)), 0o644)
-	s, err := scenarios.Load(path, scenarios.Options{Environ: []string{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := pipeline.SynthScenario(t, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), 7, plantedScenario)
 	j, err := pipeline.Prepare(s, "test")
 	if err != nil {
 		t.Fatal(err)

@@ -2,18 +2,12 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cascade-research/cascade/data/synth"
 	"github.com/cascade-research/cascade/engine/hypo"
 	"github.com/cascade-research/cascade/engine/strategy"
 	"github.com/cascade-research/cascade/results"
-	"github.com/cascade-research/cascade/scenarios"
-	"github.com/cascade-research/cascade/strategies"
 )
 
 const singlePassScenario = `name: single-pass
@@ -38,21 +32,7 @@ stats: {split: 0.7}
 // the obvious two-pass method: batch signals on the finished grid, then a
 // second replay of the data for the strategies.
 func TestSinglePassEqualsTwoPasses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a synthetic market")
-	}
-	dir := t.TempDir()
-	cfg := synth.Config{Start: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC),
-		Seed: 5, Scale: 0.002, Exchange: "synth", Symbols: []string{"BTCUSDT"}}
-	if _, err := synth.Generate(context.Background(), dir, cfg, nil); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "s.yaml")
-	os.WriteFile(path, []byte(fmt.Sprintf(singlePassScenario, dir)), 0o644)
-	s, err := scenarios.Load(path, scenarios.Options{Environ: []string{}, Strategies: strategies.Specs()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := synthScenario(t, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC), 5, singlePassScenario)
 	j, err := Prepare(s, "test")
 	if err != nil {
 		t.Fatal(err)
