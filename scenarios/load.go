@@ -258,34 +258,14 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 		d.strings(m, "data", "kinds", &s.Data.Kinds)
 		d.mappings(m, "data", "extra", "exchange, symbol and kinds", func(path string, em map[string]any) {
 			d.known(em, path, "exchange", "symbol", "kinds")
-			var src Source
-			d.str(em, path, "exchange", &src.Exchange)
-			d.str(em, path, "symbol", &src.Symbol)
-			d.strings(em, path, "kinds", &src.Kinds)
-			if src.Exchange == "" || src.Symbol == "" || len(src.Kinds) == 0 {
-				d.fail(path, "want exchange, symbol and at least one kind")
-			}
-			for k, kind := range src.Kinds {
-				if _, err := engine.ParseKind(kind); err != nil {
-					d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
-				}
-			}
-			s.Data.Extra = append(s.Data.Extra, src)
+			s.Data.Extra = append(s.Data.Extra, d.source(em, path))
 		})
 		d.mappings(m, "data", "fallback", "exchange, symbol, kinds and note", func(path string, fm map[string]any) {
 			d.known(fm, path, "exchange", "symbol", "kinds", "note")
-			var fb Fallback
-			d.str(fm, path, "exchange", &fb.Exchange)
-			d.str(fm, path, "symbol", &fb.Symbol)
-			d.strings(fm, path, "kinds", &fb.Kinds)
+			fb := Fallback{Source: d.source(fm, path)}
 			d.str(fm, path, "note", &fb.Note)
-			if fb.Exchange == "" || fb.Symbol == "" || len(fb.Kinds) == 0 {
-				d.fail(path, "want exchange, symbol and at least one kind")
-			}
 			for k, kind := range fb.Kinds {
-				if _, err := engine.ParseKind(kind); err != nil {
-					d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
-				} else if !slices.Contains(s.Data.Kinds, kind) {
+				if _, err := engine.ParseKind(kind); err == nil && !slices.Contains(s.Data.Kinds, kind) {
 					d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%q is not in data.kinds %v: a fallback stands in for a kind the main partition is read for", kind, s.Data.Kinds)
 				}
 			}
@@ -452,6 +432,23 @@ func decodeComposite(d *decoder, path string, m map[string]any) (Hypothesis, boo
 	}
 	d.integer(m, path, "side", &h.Side, -1, 1)
 	return h, ok && len(h.Parts) > 0
+}
+
+// source decodes the exchange, symbol and kinds of a partition entry.
+func (d *decoder) source(m map[string]any, path string) Source {
+	var src Source
+	d.str(m, path, "exchange", &src.Exchange)
+	d.str(m, path, "symbol", &src.Symbol)
+	d.strings(m, path, "kinds", &src.Kinds)
+	if src.Exchange == "" || src.Symbol == "" || len(src.Kinds) == 0 {
+		d.fail(path, "want exchange, symbol and at least one kind")
+	}
+	for k, kind := range src.Kinds {
+		if _, err := engine.ParseKind(kind); err != nil {
+			d.fail(fmt.Sprintf("%s.kinds[%d]", path, k), "%v", err)
+		}
+	}
+	return src
 }
 
 func decodeSimulator(d *decoder, raw map[string]any, s *Scenario) {

@@ -46,10 +46,8 @@ type Data struct {
 // Fallback is a partition read for the given kinds on the days the main
 // partition lacks them; Note is the data-quality flag of those days.
 type Fallback struct {
-	Exchange string   `json:"exchange"`
-	Symbol   string   `json:"symbol"`
-	Kinds    []string `json:"kinds"`
-	Note     string   `json:"note"`
+	Source
+	Note string `json:"note"`
 }
 
 // Source is one more exchange/symbol partition of the same dataset root
