@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -19,19 +21,45 @@ import (
 // SynthValidation compares the simulator's estimated cascades with the
 // generator's ground truth on a synthetic dataset.
 type SynthValidation struct {
-	Days           int
-	TruthCascades  int     // labelled long/short cascades
-	Detected       int     // estimated episodes passing the cascade rule
-	TruthFound     int     // truth cascades overlapped by a detected episode of the same side
-	DetectedTrue   int     // detected episodes overlapping a truth cascade of the same side
-	Recall         float64 // TruthFound / TruthCascades
-	Precision      float64 // DetectedTrue / Detected
-	DailyCorr      float64 // Pearson correlation of daily liquidated notional, estimated vs true
-	EstNotional    float64 // estimated notional in detected episodes (quote)
-	TrueNotional   float64 // true notional in labelled cascades (quote)
-	AllEstNotional float64 // every estimated liquidation (quote)
-	Liquidations   int     // estimated liquidation events
-	Events         int64
+	Days          int
+	TruthCascades int     // labelled long/short cascades
+	Detected      int     // estimated episodes passing the cascade rule
+	TruthFound    int     // truth cascades overlapped by a detected episode of the same side
+	DetectedTrue  int     // detected episodes overlapping a truth cascade of the same side
+	Recall        float64 // TruthFound / TruthCascades
+	Precision     float64 // DetectedTrue / Detected
+	// With a size tolerance of SizeTolerance: a truth cascade is found by
+	// an overlapping estimated episode that passes the rule at
+	// MinOIShare/SizeTolerance, and a detected episode is true when it
+	// overlaps a labelled cascade or a near_cascade of at least
+	// MinOIShare/SizeTolerance of OI (a real burst whose size the estimate
+	// put on the other side of the threshold).
+	NearCascades                   int // labelled near_cascade rows
+	TruthFoundTol, DetectedTrueTol int
+	RecallTol, PrecisionTol        float64
+	DailyCorr                      float64 // Pearson correlation of daily liquidated notional, estimated vs true
+	EstNotional                    float64 // estimated notional in detected episodes (quote)
+	TrueNotional                   float64 // true notional in labelled cascades (quote)
+	AllEstNotional                 float64 // every estimated liquidation (quote)
+	Liquidations                   int     // estimated liquidation events
+	Events                         int64
+}
+
+// SizeTolerance is the factor by which an estimated cascade's size may miss
+// the 1%-of-OI threshold in the tolerant scores (the size counterpart of
+// the ± CascadeGap timing tolerance).
+const SizeTolerance = 2.0
+
+// detailFloat returns key=value from a truth row's detail (NaN if absent).
+func detailFloat(detail, key string) float64 {
+	for _, kv := range strings.Fields(detail) {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			if x, err := strconv.ParseFloat(v, 64); err == nil {
+				return x
+			}
+		}
+	}
+	return math.NaN()
 }
 
 // ValidateSynthetic replays the trades, funding and OI of a synthetic
@@ -66,8 +94,14 @@ func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from,
 		side int8
 		n    float64
 	}
-	var tr, est []span
+	var tr, est, near, estTol []span
 	for _, t := range truth {
+		if t.Kind == synth.TruthNearCascade && t.Start >= from && t.Start < to {
+			v.NearCascades++
+			if detailFloat(t.Detail, "oi_share") >= rule.MinOIShare/SizeTolerance {
+				near = append(near, span{t.Start, t.End, t.Side, t.NotionalLiquidated})
+			}
+		}
 		if (t.Kind == synth.TruthLongCascade || t.Kind == synth.TruthShortCascade) && t.Start >= from && t.Start < to {
 			tr = append(tr, span{t.Start, t.End, t.Side, t.NotionalLiquidated})
 			v.TrueNotional += t.NotionalLiquidated
@@ -82,12 +116,17 @@ func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from,
 		if math.IsNaN(oiv) {
 			oiv = g.OI[i] * g.Close[i]
 		}
-		if !rule.IsCascade(e, oiv) {
-			continue
-		}
 		side := int8(1)
 		if e.Side == perp.Short {
 			side = -1
+		}
+		loose := rule
+		loose.MinOIShare /= SizeTolerance
+		if loose.IsCascade(e, oiv) {
+			estTol = append(estTol, span{e.Start, e.End, side, e.Notional})
+		}
+		if !rule.IsCascade(e, oiv) {
+			continue
 		}
 		est = append(est, span{e.Start, e.End, side, e.Notional})
 		v.EstNotional += e.Notional
@@ -110,6 +149,28 @@ func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from,
 			}
 		}
 	}
+	hits := func(x span, ys ...[]span) bool {
+		for _, l := range ys {
+			for _, y := range l {
+				if overlap(x, y) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, t := range tr {
+		if hits(t, estTol) {
+			v.TruthFoundTol++
+		}
+	}
+	for _, e := range est {
+		if hits(e, tr, near) {
+			v.DetectedTrueTol++
+		}
+	}
+	v.RecallTol = ratio(v.TruthFoundTol, len(tr))
+	v.PrecisionTol = ratio(v.DetectedTrueTol, len(est))
 	v.TruthCascades, v.Detected = len(tr), len(est)
 	v.Recall = ratio(v.TruthFound, v.TruthCascades)
 	v.Precision = ratio(v.DetectedTrue, v.Detected)
@@ -152,7 +213,9 @@ func ratio(a, b int) float64 {
 func (v *SynthValidation) String() string {
 	return fmt.Sprintf("days %d, events %d, estimated liquidations %d (%.4g quote)\n"+
 		"truth cascades %d, detected episodes %d\nrecall %.3f (%d/%d), precision %.3f (%d/%d)\n"+
-		"daily notional correlation %.3f; notional detected/true %.3f",
+		"daily notional correlation %.3f; notional detected/true %.3f\n"+
+		"size tolerance x%g (%d near cascades labelled): recall %.3f (%d/%d), precision %.3f (%d/%d)",
 		v.Days, v.Events, v.Liquidations, v.AllEstNotional, v.TruthCascades, v.Detected,
-		v.Recall, v.TruthFound, v.TruthCascades, v.Precision, v.DetectedTrue, v.Detected, v.DailyCorr, v.EstNotional/v.TrueNotional)
+		v.Recall, v.TruthFound, v.TruthCascades, v.Precision, v.DetectedTrue, v.Detected, v.DailyCorr, v.EstNotional/v.TrueNotional,
+		SizeTolerance, v.NearCascades, v.RecallTol, v.TruthFoundTol, v.TruthCascades, v.PrecisionTol, v.DetectedTrueTol, v.Detected)
 }

@@ -57,7 +57,10 @@
 // minutes apart) that liquidates at least 1% of open interest in at least
 // three minutes and moves the price against that side is labelled
 // long_cascade or short_cascade, whatever started it (detail names the
-// trigger: organic, crash, or a planted episode).
+// trigger: organic, crash, or a planted episode). A run that passes the
+// rule except for its size, with 0.25–1% of open interest, is labelled
+// near_cascade: not a cascade, but a real burst that validation uses to
+// score estimates with a size tolerance.
 //
 // Funding. The premium index follows the book's long/short imbalance
 // (crowded longs bid the perpetual up) plus AR(1) noise; every 8 hours the

@@ -22,6 +22,7 @@ const (
 	clusterGap     = 3        // a cascade ends after this many minutes without a wave
 	cascadeMinOI   = 0.01     // a cascade liquidates at least this share of OI notional
 	cascadeMinWave = 3        // … in at least this many wave minutes
+	nearMinOI      = 0.0025   // smaller runs passing the rest of the rule: near_cascade
 )
 
 type epKind uint8
@@ -379,8 +380,11 @@ func (g *gen) finishCluster(i int) {
 	if i == 1 {
 		side, kind, moved = -1, TruthShortCascade, c.priceEnd > c.priceStart
 	}
-	if c.waves < cascadeMinWave || c.notional < cascadeMinOI*c.oiStart || !moved {
+	if c.waves < cascadeMinWave || c.notional < nearMinOI*c.oiStart || !moved {
 		return
+	}
+	if c.notional < cascadeMinOI*c.oiStart {
+		kind = TruthNearCascade
 	}
 	g.truth = append(g.truth, TruthRow{
 		Kind: kind, Start: minuteTS(c.first), End: minuteTS(c.endMin), Side: side, NotionalLiquidated: c.notional,

@@ -398,6 +398,11 @@ func TestTruth(t *testing.T) {
 			if sp := detailFloat(t, r, "squeeze_price"); !(r.PriceEnd > sp) || r.NotionalLiquidated <= 0 {
 				t.Errorf("relief_rally at %s: squeeze %v → %v with %v liquidated, want a short squeeze", r.Start, sp, r.PriceEnd, r.NotionalLiquidated)
 			}
+		case TruthNearCascade:
+			s := float64(r.Side)
+			if sh := detailFloat(t, r, "oi_share"); r.Waves < cascadeMinWave || !(sh >= nearMinOI && sh < cascadeMinOI) || s*(r.PriceEnd-r.PriceStart) >= 0 {
+				t.Errorf("near_cascade at %s: waves %d, oi_share %v, price %v → %v for side %+d", r.Start, r.Waves, sh, r.PriceStart, r.PriceEnd, r.Side)
+			}
 		default:
 			t.Errorf("unknown truth kind %q", r.Kind)
 		}

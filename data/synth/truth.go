@@ -23,6 +23,12 @@ const (
 	TruthLongCascade = "long_cascade"
 	// TruthShortCascade is the mirror image: shorts liquidated upwards.
 	TruthShortCascade = "short_cascade"
+	// TruthNearCascade is a run of waves that passes the cascade rule
+	// except for its size: it liquidated at least a quarter of, but less
+	// than, the cascades' 1% of OI. It is not a cascade; validation uses
+	// it to tell an estimate that overshot a real burst from one that saw
+	// a burst where there was none.
+	TruthNearCascade = "near_cascade"
 	// TruthSpring is a sweep below a range's swing low that is reclaimed
 	// within a few bars.
 	TruthSpring = "spring"
