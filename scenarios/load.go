@@ -290,11 +290,7 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 		d.str(m, path, "name", &h.Name)
 		spec, ok := engine.LookupHypothesis(h.Name)
 		if !ok {
-			var names []string
-			for _, hs := range engine.Hypotheses() {
-				names = append(names, hs.Name)
-			}
-			d.fail(join(path, "name"), "unknown hypothesis %q (known: %s)", h.Name, strings.Join(names, ", "))
+			d.fail(join(path, "name"), "unknown hypothesis %q (known: %s)", h.Name, hypothesisNames())
 			return
 		}
 		h.Params = d.params(m, path, spec)
@@ -368,6 +364,15 @@ func decode(file string, raw map[string]any, opt Options) (*Scenario, error) {
 	return s, nil
 }
 
+// hypothesisNames lists the catalogue's hypotheses for error messages.
+func hypothesisNames() string {
+	var names []string
+	for _, hs := range engine.Hypotheses() {
+		names = append(names, hs.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 // decodeComposite decodes a hypothesis whose signal composes catalogue
 // signals: all (every part holds at the step) or any (at least one), each
 // part optionally "within" a time (it held at some step in that window).
@@ -396,11 +401,7 @@ func decodeComposite(d *decoder, path string, m map[string]any) (Hypothesis, boo
 		d.str(pm, ppath, "signal", &part.Signal)
 		spec, found := engine.LookupHypothesis(part.Signal)
 		if !found {
-			var names []string
-			for _, hs := range engine.Hypotheses() {
-				names = append(names, hs.Name)
-			}
-			d.fail(join(ppath, "signal"), "unknown signal %q (known: %s)", part.Signal, strings.Join(names, ", "))
+			d.fail(join(ppath, "signal"), "unknown signal %q (known: %s)", part.Signal, hypothesisNames())
 			ok = false
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cascade-research/cascade/engine"
+	"github.com/cascade-research/cascade/engine/stats"
 )
 
 type liqAsymmetry struct {
@@ -70,12 +71,4 @@ func (s liqAsymmetry) Fire(env *Env) (*Fired, error) {
 
 // asymmetry is shorts/longs at risk: +Inf with shorts and no longs, NaN
 // (never above a ratio) with neither.
-func asymmetry(shorts, longs float64) float64 {
-	if longs == 0 {
-		if shorts > 0 {
-			return math.Inf(1)
-		}
-		return math.NaN()
-	}
-	return shorts / longs
-}
+func asymmetry(shorts, longs float64) float64 { return stats.Ratio(shorts, longs) }

@@ -26,26 +26,24 @@ type liqTrack struct {
 type liqPrefix struct{ est, rec float64 }
 
 func (l *liqTrack) add(g *engine.Grid, i int) {
-	if i < len(g.EstLiqLong) {
-		v := g.EstLiqLong[i]
-		if v > 0 {
-			l.estPos = true
-		}
-		if math.IsNaN(v) {
-			v = 0
-		}
-		l.est = l.est + v
+	accumulate(g.EstLiqLong, i, &l.est, &l.estPos)
+	accumulate(g.RecLiqLong, i, &l.rec, &l.recPos)
+}
+
+// accumulate adds col[i] (NaN as 0; nothing past the column's end) to
+// *sum and notes in *pos whether it was positive.
+func accumulate(col []float64, i int, sum *float64, pos *bool) {
+	if i >= len(col) {
+		return
 	}
-	if i < len(g.RecLiqLong) {
-		v := g.RecLiqLong[i]
-		if v > 0 {
-			l.recPos = true
-		}
-		if math.IsNaN(v) {
-			v = 0
-		}
-		l.rec = l.rec + v
+	v := col[i]
+	if v > 0 {
+		*pos = true
 	}
+	if math.IsNaN(v) {
+		v = 0
+	}
+	*sum += v
 }
 
 func (l *liqTrack) prefix() liqPrefix { return liqPrefix{l.est, l.rec} }

@@ -117,7 +117,7 @@ func Perf(equity []float64, every time.Duration, trials int, sharpeVariance floa
 		p.CAGR = math.Pow(last/first, perYear/float64(p.Periods)) - 1
 	}
 	p.MaxDrawdown, p.MaxDrawdownDuration = drawdown(equity, every)
-	p.Calmar = ratio(p.CAGR, p.MaxDrawdown)
+	p.Calmar = Ratio(p.CAGR, p.MaxDrawdown)
 
 	for _, e := range equity[:len(equity)-1] {
 		if e <= 0 {
@@ -131,7 +131,7 @@ func Perf(equity []float64, every time.Duration, trials int, sharpeVariance floa
 	m := moments(r)
 	ann := math.Sqrt(perYear)
 	p.Volatility = m.sd * ann
-	p.Sortino = ratio(m.mean, m.tdd) * ann
+	p.Sortino = Ratio(m.mean, m.tdd) * ann
 	p.Skew, p.Kurtosis = m.skew, m.kurt
 	if m.flat {
 		return p
@@ -214,10 +214,10 @@ func drawdown(equity []float64, every time.Duration) (float64, time.Duration) {
 	return maxDD, time.Duration(longest) * every
 }
 
-// ratio returns num/den, except that a zero denominator gives +Inf for a
+// Ratio returns num/den, except that a zero denominator gives +Inf for a
 // positive numerator and NaN otherwise (nothing lost: infinitely good; 0/0
 // and a loss with no risk: undefined).
-func ratio(num, den float64) float64 {
+func Ratio(num, den float64) float64 {
 	if den == 0 {
 		if num > 0 {
 			return math.Inf(1)
@@ -336,5 +336,5 @@ func TradeStats(pnls []float64) (winRate, profitFactor float64) {
 	if trades == 0 {
 		return math.NaN(), math.NaN()
 	}
-	return float64(wins) / float64(trades), ratio(profit, loss)
+	return float64(wins) / float64(trades), Ratio(profit, loss)
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/stat"
 )
 
 // Block is one block of a stationary-bootstrap replicate: the positions
@@ -288,13 +286,9 @@ func (p *BlockPlan) DiffOfMeans(x []float64, event []bool, alpha float64) (DiffR
 		return DiffResult{}, fmt.Errorf("plan resamples %d values, x has %d eligible", p.n, len(xs))
 	}
 	res := DiffResult{NBase: len(xs), N: len(evVals), BootstrapRep: p.reps}
-	if res.N < 2 || len(xs) < 10 {
-		return res, ErrTooFew
+	if err := res.means(xs, evVals, nonVals); err != nil {
+		return res, err
 	}
-	res.MeanEvent = stat.Mean(evVals, nil)
-	res.MeanBase = stat.Mean(xs, nil)
-	res.Diff = res.MeanEvent - res.MeanBase
-	res.EffectSize = CohenD(evVals, nonVals)
 	diffs := p.diffReplicates(xs, es)
 	if len(diffs) < p.reps/2 {
 		return res, ErrTooFew

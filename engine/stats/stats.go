@@ -149,13 +149,9 @@ func DiffOfMeans(r *rand.Rand, x []float64, event []bool, meanBlock float64, rep
 		}
 	}
 	res.N = len(evVals)
-	if res.N < 2 || len(xs) < 10 {
-		return res, ErrTooFew
+	if err := res.means(xs, evVals, nonVals); err != nil {
+		return res, err
 	}
-	res.MeanEvent = stat.Mean(evVals, nil)
-	res.MeanBase = stat.Mean(xs, nil)
-	res.Diff = res.MeanEvent - res.MeanBase
-	res.EffectSize = CohenD(evVals, nonVals)
 	idx := make([]int, len(xs))
 	diffs := make([]float64, 0, reps)
 	for b := 0; b < reps; b++ {
@@ -179,4 +175,18 @@ func DiffOfMeans(r *rand.Rand, x []float64, event []bool, meanBlock float64, rep
 	}
 	res.CI, res.P = BootstrapTest(res.Diff, diffs, alpha)
 	return res, nil
+}
+
+// means fills the point estimates of a difference test (event mean,
+// baseline mean over all of xs, their difference, Cohen's d), or returns
+// ErrTooFew with fewer than 2 events or 10 values.
+func (res *DiffResult) means(xs, evVals, nonVals []float64) error {
+	if len(evVals) < 2 || len(xs) < 10 {
+		return ErrTooFew
+	}
+	res.MeanEvent = stat.Mean(evVals, nil)
+	res.MeanBase = stat.Mean(xs, nil)
+	res.Diff = res.MeanEvent - res.MeanBase
+	res.EffectSize = CohenD(evVals, nonVals)
+	return nil
 }
