@@ -37,6 +37,10 @@ type ComputeOptions struct {
 	// BatchRows is the reader's batch size (0: default). Results do not
 	// depend on it.
 	BatchRows int
+	// CPUs, if set, lends the replay a second CPU to read ahead on (see
+	// replay.Run); nil: whenever GOMAXPROCS > 1. Results do not depend on
+	// it.
+	CPUs replay.CPUs
 }
 
 // hasKind reports whether any partition of the job reads kind k.
@@ -106,7 +110,7 @@ func Compute(ctx context.Context, j *Job, opt ComputeOptions) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress, Sink: plan.sink(j)}
+	cfg := replay.Config{GridStep: s.Stats.Step, Progress: opt.Progress, Sink: plan.sink(j), CPUs: opt.CPUs}
 	if s.Simulator.Enabled {
 		sim, err := SimulatorConfig(s.Simulator)
 		if err != nil {

@@ -27,7 +27,7 @@ func parseShard(s string) (int, int, error) {
 }
 
 func (a *app) batchCmd() *cobra.Command {
-	var db, shard string
+	var db, shard, cpuProfile string
 	var jobs, batchRows int
 	var force, asJSON bool
 	var sets []string
@@ -69,6 +69,13 @@ give each its own --db and combine them with cascade merge.`,
 				Jobs: jobs, Force: force, Shard: si, Shards: sn, CodeVersion: codeVersion(), BatchRows: batchRows,
 				Load: scenarios.Options{Set: sets, Strategies: strategies.Specs()},
 			}
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			res, err := pipeline.Batch(cmd.Context(), files, opt)
 			if err != nil {
 				return err
@@ -106,6 +113,7 @@ give each its own --db and combine them with cascade merge.`,
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key in every scenario: --set data.root=/data (repeatable)")
 	cmd.Flags().DurationVar(&lockTimeout, "lock-timeout", 5*time.Minute, "how long to wait while another process holds the results file")
 	cmd.Flags().IntVar(&batchRows, "batch-rows", 0, "reader batch size (results do not depend on it)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole batch to this file (go tool pprof)")
 	return cmd
 }
 

@@ -105,6 +105,9 @@ type Config struct {
 	Sink func(g *engine.Grid, maps []*MapSeries) (Sink, error)
 	// SeriesName maps an event's Series index to its name.
 	SeriesName func(uint16) string
+	// CPUs, if set, decides when the run may read ahead on a second
+	// goroutine (see Run); nil: whenever runtime.GOMAXPROCS > 1.
+	CPUs CPUs
 	// Progress, if set, is called about every ProgressEvery events.
 	Progress      func(ts engine.Nanos, events int64)
 	ProgressEvery int64
@@ -124,42 +127,35 @@ type Report struct {
 
 const checkEvery = 1 << 14
 
-// running counts the Runs in progress in the process: read-ahead takes a
-// second CPU only when there is one per Run.
-var running atomic.Int64
+// CPUs lends spare CPUs to runs: a Run reads ahead on a second goroutine
+// only while it holds one. A batch uses it to keep the number of busy
+// CPUs at its --jobs; TryAcquire must not block.
+type CPUs interface {
+	TryAcquire() bool
+	Release()
+}
+
+// spareEvery is how often (in events) a run without a spare CPU asks for
+// one again, e.g. when other runs of a batch have finished.
+const spareEvery = 1 << 18
 
 // Run replays src through the engine. It checks ctx every few thousand
 // events and returns ctx's error, wrapped, when cancelled. It does not
 // close src.
 //
-// With a CPU to spare (runtime.GOMAXPROCS at least twice the number of
-// Runs going on in the process) src is read ahead, after the first
-// readAheadAfter events, on a second goroutine in batches of copied
-// events while this one runs the engine: the same events in the same
-// order, so the same results. Run returns only after that goroutine has
-// stopped calling src. Runs side by side beyond that (a batch with as
-// many jobs as CPUs) read and run on one goroutine each.
+// With a CPU to spare, src is read ahead, after the first readAheadAfter
+// events, on a second goroutine in batches of copied events while this
+// one runs the engine: the same events in the same order, so the same
+// results. A CPU is spare when cfg.CPUs lends one (asked again every
+// spareEvery events while it does not), or, without cfg.CPUs, when
+// runtime.GOMAXPROCS is above 1. Run returns only after that goroutine
+// has stopped calling src.
 func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	r, err := newRun(cfg)
 	if err != nil {
 		return nil, err
 	}
-	// The first events are run here directly: a short replay is over
-	// before a second goroutine would pay off.
-	running.Add(1)
-	defer running.Add(-1)
-	limit := int64(math.MaxInt64)
-	if runtime.GOMAXPROCS(0) > 1 {
-		limit = readAheadAfter
-	}
-	err = r.serial(ctx, src, limit)
-	if err == nil && r.n == limit {
-		if 2*running.Load() <= int64(runtime.GOMAXPROCS(0)) {
-			err = r.readAhead(ctx, src)
-		} else { // no CPU to spare: other runs are going on
-			err = r.serial(ctx, src, math.MaxInt64)
-		}
-	}
+	err = r.all(ctx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +166,29 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("run cancelled: %w", err)
 	}
 	return r.finish(), nil
+}
+
+// all runs every event of src, reading ahead once a CPU is spare.
+func (r *run) all(ctx context.Context, src engine.Source) error {
+	if r.cfg.CPUs == nil && runtime.GOMAXPROCS(0) == 1 {
+		return r.serial(ctx, src, math.MaxInt64)
+	}
+	// The first events are run here directly: a short replay is over
+	// before a second goroutine would pay off.
+	limit := int64(readAheadAfter)
+	for {
+		if err := r.serial(ctx, src, limit); err != nil || r.n < limit {
+			return err // src is done (or failed)
+		}
+		if r.cfg.CPUs == nil {
+			return r.readAhead(ctx, src)
+		}
+		if r.cfg.CPUs.TryAcquire() {
+			defer r.cfg.CPUs.Release()
+			return r.readAhead(ctx, src)
+		}
+		limit += spareEvery
+	}
 }
 
 // run is the state of one Run.

@@ -265,6 +265,55 @@ func TestReadAheadSameResult(t *testing.T) {
 	}
 }
 
+// lender is a replay.CPUs that refuses the first `refuse` requests.
+type lender struct {
+	refuse, asked, held, lent int
+}
+
+func (l *lender) TryAcquire() bool {
+	l.asked++
+	if l.asked <= l.refuse {
+		return false
+	}
+	l.held++
+	l.lent++
+	return true
+}
+
+func (l *lender) Release() { l.held-- }
+
+// TestLentCPU: a run given a CPU pool reads ahead only once the pool
+// lends a CPU (asking again while it does not), returns it, and gives the
+// same report as a run on one goroutine.
+func TestLentCPU(t *testing.T) {
+	evs := longMarket()
+	cfg := liquidation.DefaultConfig()
+	run := func(cpus replay.CPUs) *replay.Report {
+		rep, err := replay.Run(context.Background(), engine.Merge(memfeed.New(evs)), replay.Config{Simulator: &cfg, CPUs: cpus})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	for _, c := range []struct {
+		name        string
+		refuse      int
+		asked, lent int
+	}{{"lent at once", 0, 1, 1}, {"lent later", 1, 2, 1}, {"never lent", 1 << 20, 2, 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			l := &lender{refuse: c.refuse}
+			got := run(l)
+			if l.asked != c.asked || l.lent != c.lent || l.held != 0 {
+				t.Errorf("asked %d, lent %d, still held %d; want %d, %d, 0", l.asked, l.lent, l.held, c.asked, c.lent)
+			}
+			want := run(&lender{refuse: 1 << 20})
+			if !reflect.DeepEqual(got.Liquidations, want.Liquidations) || !reflect.DeepEqual(got.Grid, want.Grid) || got.Tally != want.Tally {
+				t.Error("report differs from the run without read-ahead")
+			}
+		})
+	}
+}
+
 // failing is a source that fails (or panics) after n events.
 type failing struct {
 	engine.Source

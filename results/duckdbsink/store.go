@@ -42,6 +42,13 @@ type Options struct {
 	// been appended and before COMMIT (tests use it to kill the process at
 	// the worst moment).
 	BeforeCommit func()
+	// Threads caps DuckDB's worker threads (0: DuckDB's default, one per
+	// CPU).
+	Threads int
+	// BulkRows is the table size from which CommitRun loads a table's
+	// rows through a temporary Parquet file rather than the row Appender
+	// (0: 8192; negative: never). The stored rows are the same.
+	BulkRows int
 }
 
 // Store is an open results database.
@@ -96,9 +103,16 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("open results %s: %w", path, err)
 		}
 	}
-	dsn := path
+	var params []string
 	if opt.ReadOnly {
-		dsn += "?access_mode=read_only"
+		params = append(params, "access_mode=read_only")
+	}
+	if opt.Threads > 0 {
+		params = append(params, fmt.Sprintf("threads=%d", opt.Threads))
+	}
+	dsn := path
+	if len(params) > 0 {
+		dsn += "?" + strings.Join(params, "&")
 	}
 	start := time.Now()
 	delay := 20 * time.Millisecond
@@ -306,7 +320,7 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 		}
 	}()
 	for _, t := range tables {
-		if err := appendTable(ctx, conn, r.ID, t); err != nil {
+		if err := s.appendTable(ctx, conn, r.ID, t); err != nil {
 			return fmt.Errorf("commit run %s: %w", r.ID, err)
 		}
 	}
@@ -332,7 +346,7 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 // the transaction's connection. Columns are matched by name to the
 // table's columns in the database; database columns t lacks are NULL, a
 // column of t the database lacks is an error.
-func appendTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
+func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
 	n, err := t.Rows()
 	if err != nil {
 		return err
@@ -374,6 +388,9 @@ func appendTable(ctx context.Context, conn *sql.Conn, runID string, t results.Ta
 				return fmt.Errorf("table %s has no column %s", t.Name, t.Cols[j].Name)
 			}
 		}
+	}
+	if bulk := s.opt.BulkRows; n > 0 && (bulk == 0 && n >= defaultBulkRows || bulk > 0 && n >= bulk) {
+		return bulkLoad(ctx, conn, runID, t, n)
 	}
 	return conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", t.Name)

@@ -194,3 +194,75 @@ func TestAppendByName(t *testing.T) {
 		t.Fatalf("unknown column: err = %v", err)
 	}
 }
+
+// TestBulkLoadSameRows: a table loaded through the temporary Parquet file
+// (BulkRows) stores exactly the rows the Appender stores: every column
+// type, NaN as NULL, infinities, empty and odd strings, sub-microsecond
+// times, dates before 1970, columns in another order than the table's and
+// a table column the rows lack (NULL); across the writer's 64k-row chunks.
+func TestBulkLoadSameRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	const n = 70_000
+	tb := results.Table{Name: "kitchen", Cols: []results.Column{
+		{Name: "b", Type: results.Bool}, {Name: "f", Type: results.Float}, {Name: "i", Type: results.Int},
+		{Name: "s", Type: results.String}, {Name: "ts", Type: results.Time}, {Name: "d", Type: results.Date}}}
+	c := tb.Cols
+	base := time.Date(1969, 12, 30, 0, 0, 0, 0, time.UTC)
+	for k := 0; k < n; k++ {
+		f := float64(k) / 7
+		switch k % 11 {
+		case 0:
+			f = math.NaN()
+		case 1:
+			f = math.Inf(1 - 2*(k%2))
+		case 2:
+			f = math.Copysign(0, -1)
+		}
+		c[0].Bools = append(c[0].Bools, k%3 == 0)
+		c[1].F64 = append(c[1].F64, f)
+		c[2].I64 = append(c[2].I64, int64(k)*int64(k)-1<<40)
+		c[3].Str = append(c[3].Str, []string{"", "long", "it's \"quoted\"", "ünïcødé ✓", strings.Repeat("x", 40)}[k%5])
+		c[4].TS = append(c[4].TS, base.Add(time.Duration(k)*time.Second+time.Duration(k%997)*time.Microsecond+time.Duration(k%1000)*time.Nanosecond))
+		c[5].TS = append(c[5].TS, base.AddDate(0, 0, k%4000-2))
+	}
+	for _, run := range []struct {
+		id   string
+		bulk int
+	}{{"appender", -1}, {"bulk", 1}} {
+		s, err := duckdbsink.Open(ctx, path, duckdbsink.Options{BulkRows: run.bulk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().Exec(`CREATE TABLE IF NOT EXISTS kitchen (run_id VARCHAR NOT NULL, i BIGINT, f DOUBLE, s VARCHAR,
+			ts TIMESTAMPTZ, d DATE, b BOOLEAN, extra VARCHAR)`); err != nil {
+			t.Fatal(err)
+		}
+		r := newRun(run.id)
+		if err := s.BeginRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CommitRun(ctx, r, []results.Table{tb}); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	s, err := duckdbsink.Open(ctx, path, duckdbsink.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const cols = "i, f, s, ts, d, b, extra"
+	var onlyA, onlyB, rows, nulls, extra int
+	q := `SELECT
+		(SELECT count(*) FROM (SELECT ` + cols + ` FROM kitchen WHERE run_id = 'appender' EXCEPT ALL SELECT ` + cols + ` FROM kitchen WHERE run_id = 'bulk')),
+		(SELECT count(*) FROM (SELECT ` + cols + ` FROM kitchen WHERE run_id = 'bulk' EXCEPT ALL SELECT ` + cols + ` FROM kitchen WHERE run_id = 'appender')),
+		count(*), count(*) FILTER (WHERE f IS NULL), count(extra) FROM kitchen WHERE run_id = 'bulk'`
+	if err := s.DB().QueryRow(q).Scan(&onlyA, &onlyB, &rows, &nulls, &extra); err != nil {
+		t.Fatal(err)
+	}
+	if onlyA != 0 || onlyB != 0 || rows != n || nulls != (n+10)/11 || extra != 0 {
+		t.Fatalf("rows only in the appender's run %d, only in the bulk run %d; bulk rows %d, NULL f %d, non-NULL extra %d",
+			onlyA, onlyB, rows, nulls, extra)
+	}
+}
