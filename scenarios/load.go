@@ -29,7 +29,9 @@ const EnvPrefix = "CASCADE"
 type Options struct {
 	// Set holds key=value overrides (the --set flag). Keys are dotted paths
 	// (data.end, stats.alpha) or, for list entries, name the entry:
-	// hypotheses.funding_overheat.params.level=[0.0005,0.0007].
+	// hypotheses.funding_overheat.params.level=[0.0005,0.0007]; numbers
+	// index lists inside an entry (a composite's parts):
+	// hypotheses.relief_setup.all.0.params.ratio=3.
 	Set []string
 	// Environ is the environment to read CASCADE_* overrides from
 	// (os.Environ() when nil).
@@ -178,20 +180,43 @@ func applySet(v *viper.Viper, key string, x any) error {
 		if !ok {
 			return fmt.Errorf("%s[%d] is not a mapping", parts[0], idx)
 		}
-		cur := m
-		for _, p := range parts[2 : len(parts)-1] {
-			next, ok := cur[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				cur[p] = next
+		// Walk the rest of the path: mapping keys (created when missing)
+		// and list indexes (composite parts: all.0.params.ratio).
+		var cur any = m
+		where := parts[0] + "." + parts[1]
+		for i, p := range parts[2:] {
+			last := i == len(parts)-3
+			switch c := cur.(type) {
+			case map[string]any:
+				if last {
+					c[p] = x
+					break
+				}
+				next, ok := c[p]
+				if !ok || next == nil {
+					next = map[string]any{}
+					c[p] = next
+				}
+				cur = next
+			case []any:
+				n, err := strconv.Atoi(p)
+				if err != nil || n < 0 || n >= len(c) {
+					return fmt.Errorf("%s is a list of %d: want an index 0..%d, got %q", where, len(c), len(c)-1, p)
+				}
+				if last {
+					c[n] = x
+					break
+				}
+				cur = c[n]
+			default:
+				return fmt.Errorf("%s is a value (%v), not a mapping or list: cannot set %s in it", where, c, p)
 			}
-			cur = next
+			where += "." + p
 		}
-		cur[parts[len(parts)-1]] = x
 		v.Set(parts[0], list)
 		return nil
 	}
-	return fmt.Errorf("unknown key (settable keys: %s, or hypotheses.<name>.params.<param>, strategies.<name>.params.<param>)", strings.Join(scalarKeys, ", "))
+	return fmt.Errorf("unknown key (settable keys: %s, or hypotheses.<name>.params.<param>, hypotheses.<name>.all.<i>.params.<param>, strategies.<name>.params.<param>)", strings.Join(scalarKeys, ", "))
 }
 
 // Defaults.

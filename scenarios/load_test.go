@@ -221,3 +221,46 @@ hypotheses:
 		t.Errorf("default not filled: liq_asymmetry.above = %+v", p)
 	}
 }
+
+// --set reaches a composite's parts by index; a bad index or a path
+// through a value is an error naming the list or value.
+func TestSetCompositePart(t *testing.T) {
+	p := write(t, base+`
+hypotheses:
+  - name: relief_setup
+    all:
+      - signal: liq_asymmetry
+        params: {ratio: [2, 3]}
+      - signal: wyckoff_spring
+        within: 72h
+    side: 1
+`)
+	s, err := scenarios.Load(p, scenarios.Options{Environ: []string{}, Set: []string{
+		"hypotheses.relief_setup.all.0.params.ratio=4", "hypotheses.0.all.1.within=24h", "hypotheses.relief_setup.all.1.params.bar=4h"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.Hypotheses[0]
+	if len(h.Parts) != 2 || h.Parts[1].Within != 24*time.Hour || h.Variants() != 1 {
+		t.Fatalf("parts %+v, %d variants", h.Parts, h.Variants())
+	}
+	names := map[string]scenarios.Param{}
+	for _, p := range h.Params {
+		names[p.Name] = p
+	}
+	if p := names["liq_asymmetry.ratio"]; len(p.Values) != 1 || p.Values[0] != 4.0 {
+		t.Errorf("liq_asymmetry.ratio = %+v, want [4]", p)
+	}
+	if p := names["wyckoff_spring.bar"]; len(p.Values) != 1 || p.Values[0] != 4*time.Hour {
+		t.Errorf("wyckoff_spring.bar = %+v, want [4h]", p)
+	}
+	for _, c := range []struct{ set, want string }{
+		{"hypotheses.relief_setup.all.2.params.ratio=4", "hypotheses.relief_setup.all is a list of 2: want an index 0..1, got \"2\""},
+		{"hypotheses.relief_setup.all.x.params.ratio=4", "want an index 0..1, got \"x\""},
+		{"hypotheses.relief_setup.side.x=1", "hypotheses.relief_setup.side is a value (1), not a mapping or list: cannot set x in it"},
+	} {
+		if _, err := scenarios.Load(p, scenarios.Options{Environ: []string{}, Set: []string{c.set}}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--set %s: err = %v, want %q", c.set, err, c.want)
+		}
+	}
+}
