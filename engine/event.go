@@ -89,6 +89,10 @@ const (
 	FlagBarPath uint8 = 1 << iota
 	// FlagBarClose marks the last synthesised point of a bar's path.
 	FlagBarClose
+	// FlagBuyQty marks a trade whose Value is the taker-buy part of its
+	// Qty (bar path points of a bar with a recorded taker-buy volume);
+	// without it the whole Qty is on the taker Side.
+	FlagBuyQty
 )
 
 // Event is one market event. It is a flat value type so that replay moves
@@ -96,7 +100,8 @@ const (
 // meaningful depends on Kind:
 //
 //	KindTrade:       Price, Qty (base units), Side (+1 taker buy, -1 taker sell,
-//	                 0 unknown), ID (trade id, 0 if none), Flags (FlagBarPath).
+//	                 0 unknown), ID (trade id, 0 if none), Flags (FlagBarPath,
+//	                 FlagBarClose, FlagBuyQty: Value = taker-buy part of Qty).
 //	KindBar:         Open, High, Low, Close (Price = Close), Qty = volume (base),
 //	                 Value = taker-buy volume (base, NaN if unknown),
 //	                 Aux = interval in seconds. TS is the bar's close time.

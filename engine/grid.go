@@ -172,14 +172,22 @@ func (b *GridBuilder) Add(e *Event) {
 		b.advance(e.TS)
 	}
 	if e.Kind == KindTrade {
-		b.addTrade(e.Price, e.Qty, e.Side)
+		buy := 0.0
+		switch {
+		case e.Flags&FlagBuyQty != 0: // a recorded taker split
+			buy = e.Value
+		case e.Side > 0:
+			buy = e.Qty
+		}
+		b.addTrade(e.Price, e.Qty, buy)
 		return
 	}
 	b.addState(e)
 }
 
-// addTrade folds a trade into the current row.
-func (b *GridBuilder) addTrade(p, q float64, side int8) {
+// addTrade folds a trade of q with a taker-buy part buy into the current
+// row.
+func (b *GridBuilder) addTrade(p, q, buy float64) {
 	if b.trades == 0 {
 		b.open, b.high, b.low = p, p, p
 	} else {
@@ -194,11 +202,8 @@ func (b *GridBuilder) addTrade(p, q float64, side int8) {
 	b.trades++
 	b.vol += q
 	b.notional += p * q
-	buy := 0 // a flag, not a branch: taker sides alternate unpredictably
-	if side > 0 {
-		buy = 1
-	}
-	b.bySide[buy] += q
+	b.bySide[1] += buy
+	b.bySide[0] += q - buy // += 0 is exact: a whole trade lands on one side
 }
 
 // addState folds a non-trade event into the current row.

@@ -106,9 +106,15 @@ func (s *kindSource) emitBar(i int) {
 	if prev == 0 {
 		prev = o
 	}
+	// The side of a path point is its tick direction; the bar's recorded
+	// taker-buy volume, when there is one, splits each point's volume.
+	flags, buy := engine.FlagBarPath, 0.0
+	if tb := c[cTakerBuy].f64[i]; tb >= 0 && tb <= v {
+		flags, buy = flags|engine.FlagBuyQty, tb/4
+	}
 	var evs [5]engine.Event
 	for k := 0; k < 4; k++ {
-		evs[k] = engine.Event{TS: times[k], Kind: engine.KindTrade, Price: pts[k], Qty: q, Side: sign(pts[k] - prev), Flags: engine.FlagBarPath}
+		evs[k] = engine.Event{TS: times[k], Kind: engine.KindTrade, Price: pts[k], Qty: q, Side: sign(pts[k] - prev), Flags: flags, Value: buy}
 		prev = pts[k]
 	}
 	evs[3].Flags |= engine.FlagBarClose

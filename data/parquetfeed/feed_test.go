@@ -177,6 +177,26 @@ func TestBarPath(t *testing.T) {
 	if evs[0].Flags&engine.FlagBarPath == 0 || evs[3].Flags&engine.FlagBarClose == 0 {
 		t.Errorf("path flags missing")
 	}
+	// Bar 1's recorded taker-buy volume (5 of 8) splits each path point's
+	// volume; bar 2 has none, so its points keep the tick direction.
+	for k, e := range evs[:4] {
+		if e.Flags&engine.FlagBuyQty == 0 || e.Value != 1.25 {
+			t.Errorf("bar 1 point %d: flags %b, value %g; want FlagBuyQty, 1.25", k, e.Flags, e.Value)
+		}
+	}
+	for k, e := range evs[5:9] {
+		if e.Flags&engine.FlagBuyQty != 0 || e.Value != 0 {
+			t.Errorf("bar 2 point %d: flags %b, value %g; want no FlagBuyQty, 0", k, e.Flags, e.Value)
+		}
+	}
+	gb := engine.NewGridBuilder(engine.Hour, nil)
+	for k := range evs {
+		gb.Add(&evs[k])
+	}
+	g := gb.Grid()
+	if g.Len() < 2 || g.BuyVolume[0] != 5 || g.Volume[0] != 8 || g.BuyVolume[1] != 2 || g.Volume[1] != 4 {
+		t.Errorf("grid buy/volume %v/%v, want [5 2]/[8 4] (bar 2 by tick: 105 and 91 up)", g.BuyVolume, g.Volume)
+	}
 }
 
 func TestLiquidationsAndSeries(t *testing.T) {
