@@ -1,6 +1,7 @@
 package duckdbsink
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -38,7 +39,11 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table
 	}
 	path := f.Name()
 	defer os.Remove(path)
-	werr := writeParquet(struct{ io.Writer }{f}, t, n) // the Parquet writer closes what it can
+	buf := bufio.NewWriterSize(f, 1<<20)
+	werr := writeParquet(struct{ io.Writer }{buf}, t, n) // hide Close: the Parquet writer closes what it can
+	if werr == nil {
+		werr = buf.Flush()
+	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
