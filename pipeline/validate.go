@@ -41,6 +41,10 @@ type SynthValidation struct {
 	EstNotional                    float64 // estimated notional in detected episodes (quote)
 	TrueNotional                   float64 // true notional in labelled cascades (quote)
 	AllEstNotional                 float64 // every estimated liquidation (quote)
+	// TrueLongShare and EstLongShare are the long side's share of the
+	// notional in labelled cascades and in detected episodes: a side bias
+	// of the estimate shows here.
+	TrueLongShare, EstLongShare float64
 	Liquidations                   int     // estimated liquidation events
 	Events                         int64
 }
@@ -199,6 +203,17 @@ func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from,
 		xs, ys = append(xs, days[k][0]), append(ys, days[k][1])
 	}
 	v.DailyCorr = stat.Correlation(xs, ys, nil)
+	longShare := func(l []span) float64 {
+		var lo, all float64
+		for _, x := range l {
+			all += x.n
+			if x.side > 0 {
+				lo += x.n
+			}
+		}
+		return lo / all
+	}
+	v.TrueLongShare, v.EstLongShare = longShare(tr), longShare(est)
 	return v, nil
 }
 
@@ -213,9 +228,9 @@ func ratio(a, b int) float64 {
 func (v *SynthValidation) String() string {
 	return fmt.Sprintf("days %d, events %d, estimated liquidations %d (%.4g quote)\n"+
 		"truth cascades %d, detected episodes %d\nrecall %.3f (%d/%d), precision %.3f (%d/%d)\n"+
-		"daily notional correlation %.3f; notional detected/true %.3f\n"+
+		"daily notional correlation %.3f; notional detected/true %.3f; long share of cascade notional: true %.2f, detected %.2f\n"+
 		"size tolerance x%g (%d near cascades labelled): recall %.3f (%d/%d), precision %.3f (%d/%d)",
 		v.Days, v.Events, v.Liquidations, v.AllEstNotional, v.TruthCascades, v.Detected,
-		v.Recall, v.TruthFound, v.TruthCascades, v.Precision, v.DetectedTrue, v.Detected, v.DailyCorr, v.EstNotional/v.TrueNotional,
+		v.Recall, v.TruthFound, v.TruthCascades, v.Precision, v.DetectedTrue, v.Detected, v.DailyCorr, v.EstNotional/v.TrueNotional, v.TrueLongShare, v.EstLongShare,
 		SizeTolerance, v.NearCascades, v.RecallTol, v.TruthFoundTol, v.TruthCascades, v.PrecisionTol, v.DetectedTrueTol, v.Detected)
 }

@@ -25,6 +25,10 @@ type RecordedRow struct {
 	CorrLong, CorrShort float64
 	CorrTotal           float64
 	EstOverRec          float64 // estimated / recorded notional (recorded feeds undercount)
+	// EstLongShare and RecLongShare are the long side's share of the
+	// estimated and of the recorded notional: a side bias shows here even
+	// when the totals are not comparable.
+	EstLongShare, RecLongShare float64
 }
 
 // ValidateRecordedScenario replays a scenario's data — which must include
@@ -75,13 +79,13 @@ func ValidateRecordedScenario(ctx context.Context, j *Job, step time.Duration, c
 		var out []RecordedRow
 		for _, p := range parts {
 			r := ranges[p]
-			var se, sr float64
+			var se, sr, sel, srl float64
 			for i := r[0]; i < r[1]; i++ {
-				se, sr = se+et[i], sr+rt[i]
+				se, sr, sel, srl = se+et[i], sr+rt[i], sel+el[i], srl+rl[i]
 			}
 			out = append(out, RecordedRow{Setting: setting, LeveragedShare: sim.LeveragedShare, OIProxyTurnover: sim.OIProxyTurnover, Part: p,
 				Steps: r[1] - r[0], CorrLong: corr(el[r[0]:r[1]], rl[r[0]:r[1]]), CorrShort: corr(es[r[0]:r[1]], rs[r[0]:r[1]]),
-				CorrTotal: corr(et[r[0]:r[1]], rt[r[0]:r[1]]), EstOverRec: se / sr})
+				CorrTotal: corr(et[r[0]:r[1]], rt[r[0]:r[1]]), EstOverRec: se / sr, EstLongShare: sel / se, RecLongShare: srl / sr})
 		}
 		return out
 	}

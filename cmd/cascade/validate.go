@@ -119,10 +119,11 @@ liquidation per second per symbol), so compare shapes and timing, not totals.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%-30s %8s %9s %-12s %6s %9s %9s %9s %10s\n", "setting", "lev.share", "turnover", "part", "steps", "corr.long", "corr.short", "corr.all", "est/rec")
+			fmt.Fprintf(a.stdout, "%-30s %8s %9s %-12s %6s %9s %9s %9s %10s %9s %9s\n", "setting", "lev.share", "turnover", "part", "steps",
+				"corr.long", "corr.short", "corr.all", "est/rec", "est.long", "rec.long")
 			for _, r := range rows {
-				fmt.Fprintf(a.stdout, "%-30s %8.2f %9s %-12s %6d %9.3f %9.3f %9.3f %10.2f\n", r.Setting, r.LeveragedShare, r.OIProxyTurnover,
-					r.Part, r.Steps, r.CorrLong, r.CorrShort, r.CorrTotal, r.EstOverRec)
+				fmt.Fprintf(a.stdout, "%-30s %8.2f %9s %-12s %6d %9.3f %9.3f %9.3f %10.2f %9.2f %9.2f\n", r.Setting, r.LeveragedShare, r.OIProxyTurnover,
+					r.Part, r.Steps, r.CorrLong, r.CorrShort, r.CorrTotal, r.EstOverRec, r.EstLongShare, r.RecLongShare)
 			}
 			return nil
 		},
