@@ -172,22 +172,17 @@ func (b *GridBuilder) Add(e *Event) {
 		b.advance(e.TS)
 	}
 	if e.Kind == KindTrade {
-		buy := 0.0
-		switch {
-		case e.Flags&FlagBuyQty != 0: // a recorded taker split
-			buy = e.Value
-		case e.Side > 0:
-			buy = e.Qty
+		b.addTrade(e.Price, e.Qty, e.Side)
+		if e.Flags&FlagBuyQty != 0 { // a recorded taker split: move it from the side
+			b.splitBuy(e.Qty, e.Side, e.Value)
 		}
-		b.addTrade(e.Price, e.Qty, buy)
 		return
 	}
 	b.addState(e)
 }
 
-// addTrade folds a trade of q with a taker-buy part buy into the current
-// row.
-func (b *GridBuilder) addTrade(p, q, buy float64) {
+// addTrade folds a trade into the current row.
+func (b *GridBuilder) addTrade(p, q float64, side int8) {
 	if b.trades == 0 {
 		b.open, b.high, b.low = p, p, p
 	} else {
@@ -202,8 +197,25 @@ func (b *GridBuilder) addTrade(p, q, buy float64) {
 	b.trades++
 	b.vol += q
 	b.notional += p * q
-	b.bySide[1] += buy
-	b.bySide[0] += q - buy // += 0 is exact: a whole trade lands on one side
+	buy := 0 // an index, not a branch: taker sides alternate unpredictably
+	if side > 0 {
+		buy = 1
+	}
+	b.bySide[buy] += q
+}
+
+// splitBuy corrects the current row for a trade of q that addTrade put
+// on side's taker side but whose taker-buy part is buy (bar path points).
+// Path points are few (four per bar), so the subtraction's rounding is
+// immaterial.
+func (b *GridBuilder) splitBuy(q float64, side int8, buy float64) {
+	if side > 0 {
+		b.bySide[1] += buy - q
+		b.bySide[0] += q - buy
+	} else {
+		b.bySide[1] += buy
+		b.bySide[0] -= buy
+	}
 }
 
 // addState folds a non-trade event into the current row.
