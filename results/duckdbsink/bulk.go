@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -32,10 +33,13 @@ const defaultBulkRows = 8192
 // name: it writes them to a temporary uncompressed Parquet file (NaN
 // floats as nulls) and runs INSERT ... SELECT from it on conn, naming the
 // columns, so database columns t lacks are NULL as with the Appender.
+//
+// It returns errNoTemp when it cannot create the temporary file (e.g. a
+// read-only $TMPDIR); the caller then uses the Appender.
 func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table, n int) error {
 	f, err := os.CreateTemp("", "cascade-bulk-*.parquet")
 	if err != nil {
-		return fmt.Errorf("bulk load %s: %w", t.Name, err)
+		return fmt.Errorf("%w: %w", errNoTemp, err)
 	}
 	path := f.Name()
 	defer os.Remove(path)
@@ -62,6 +66,9 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table
 	}
 	return nil
 }
+
+// errNoTemp reports that bulkLoad could not create its temporary file.
+var errNoTemp = errors.New("no temporary file for the bulk load")
 
 // quoteIdent quotes a SQL identifier.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -390,7 +390,11 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 		}
 	}
 	if bulk := s.opt.BulkRows; n > 0 && (bulk == 0 && n >= defaultBulkRows || bulk > 0 && n >= bulk) {
-		return bulkLoad(ctx, conn, runID, t, n)
+		err := bulkLoad(ctx, conn, runID, t, n)
+		if !errors.Is(err, errNoTemp) {
+			return err
+		}
+		s.log.Debug("bulk load unavailable; using the appender", "table", t.Name, "err", err)
 	}
 	return conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", t.Name)

@@ -266,3 +266,26 @@ func TestBulkLoadSameRows(t *testing.T) {
 			onlyA, onlyB, rows, nulls, extra)
 	}
 }
+
+// TestBulkLoadWithoutTempDir: when no temporary file can be created (a
+// read-only or missing $TMPDIR), a large table is appended row by row.
+func TestBulkLoadWithoutTempDir(t *testing.T) {
+	ctx := context.Background()
+	s, err := duckdbsink.Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{BulkRows: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	r := newRun("a")
+	if err := s.BeginRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRun(ctx, r, []results.Table{daily(3)}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.DB().QueryRow("SELECT count(*) FROM market_daily WHERE run_id = 'a'").Scan(&n); err != nil || n != 3 {
+		t.Fatalf("rows %d, err %v; want 3", n, err)
+	}
+}
