@@ -59,8 +59,9 @@ validate: build ## score the liquidation simulator against the synthetic truth (
 	$(BIN) validate synth --data datasets/synth --exchange synth --symbol BTCUSDT
 
 .PHONY: nightly
-nightly: build ## rerun every scenario in scenarios/ incrementally into results/cascade.duckdb
+nightly: build ## rerun every scenario in scenarios/ incrementally into results/cascade.duckdb, then prune to 3 runs per scenario
 	$(BIN) batch scenarios --db results/cascade.duckdb --jobs 2
+	$(BIN) prune --db results/cascade.duckdb --keep 3
 
 .PHONY: testrace
 testrace: ## run the tests with the race detector

@@ -117,6 +117,9 @@ func TestMergeManifest(t *testing.T) {
 	if !strings.Contains(cmd, "cascade merge --db /results/cascade.duckdb /results/shards/shard-*.duckdb") {
 		t.Errorf("merge command does not combine the shard files the shard job writes: %s", cmd)
 	}
+	if !strings.Contains(cmd, "&& exec cascade prune --db /results/cascade.duckdb --keep") {
+		t.Errorf("merge job does not prune the merged file after a successful merge: %s", cmd)
+	}
 	checkMounts(t, path, c)
 	shards := load(t, "k8s/nightly-shards.yaml")
 	minute := func(cron string) int { // minute of the day of a daily "M H * * *" schedule

@@ -171,3 +171,34 @@ func TestE2EDeterminismMetamorphic(t *testing.T) {
 	batch(t, dir2, 0, "sc", "--db", "rg.duckdb")
 	check("row groups of 500", digests(t, dir2, "rg.duckdb"))
 }
+
+// TestE2EPrune: after two forced batches, prune --keep 1 leaves one
+// completed run per scenario (the newest, same digests) and no orphan rows.
+func TestE2EPrune(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := batchSpace(t)
+	batch(t, dir, 0, "sc", "--db", "r.duckdb", "--jobs", "2")
+	want := digests(t, dir, "r.duckdb")
+	batch(t, dir, 0, "sc", "--db", "r.duckdb", "--jobs", "2", "--force")
+	dry := mustRun(t, dir, "prune", "--db", "r.duckdb", "--keep", "1", "--dry-run")
+	if !strings.HasPrefix(dry, "would prune 4 runs") {
+		t.Fatalf("dry run: %q", dry)
+	}
+	out := mustRun(t, dir, "prune", "--db", "r.duckdb", "--keep", "1")
+	if !strings.HasPrefix(out, "pruned 4 runs") {
+		t.Fatalf("prune: %q", out)
+	}
+	if got := digests(t, dir, "r.duckdb"); fmt.Sprint(got) != fmt.Sprint(want) { // fails on duplicates
+		t.Errorf("digests after prune %v, want %v", got, want)
+	}
+	orphans := strings.TrimSpace(mustRun(t, dir, "sql", "--db", "r.duckdb", "--format", "csv",
+		"select count(*) from liquidations_est where run_id not in (select run_id from runs)"))
+	if orphans != "count_star()\n0" {
+		t.Errorf("orphan rows: %q", orphans)
+	}
+	if r := runBin(t, dir, nil, "prune", "--db", "r.duckdb", "--keep", "0"); r.code != 2 || !strings.Contains(r.stderr, "--keep 0: want >= 1") {
+		t.Errorf("--keep 0: exit %d, %s", r.code, r.stderr)
+	}
+}

@@ -96,7 +96,7 @@ func (a *app) rootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.genCmd(), a.ingestCmd(), a.replayCmd(), a.runCmd(), a.sqlCmd(), a.runsCmd(), a.batchCmd(), a.mergeCmd(), a.liqmapCmd(), a.validateCmd(), a.coverageCmd(), a.reportCmd())
+	root.AddCommand(a.genCmd(), a.ingestCmd(), a.replayCmd(), a.runCmd(), a.sqlCmd(), a.runsCmd(), a.batchCmd(), a.mergeCmd(), a.liqmapCmd(), a.validateCmd(), a.coverageCmd(), a.reportCmd(), a.pruneCmd())
 	return root
 }
 

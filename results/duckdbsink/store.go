@@ -487,22 +487,10 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 	if theirs != SchemaVersion() {
 		return 0, fmt.Errorf("merge %s: schema version %d, want %d (merge with the cascade that wrote it)", path, theirs, SchemaVersion())
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
-		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
-		WHERE c.database_name = 'shard' AND c.column_name = 'run_id' AND c.table_name <> 'runs' ORDER BY 1`)
+	tables, err := runTables(ctx, conn, "shard")
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("merge %s: %w", path, err)
 	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return 0, err
 	}

@@ -289,3 +289,92 @@ func TestBulkLoadWithoutTempDir(t *testing.T) {
 		t.Fatalf("rows %d, err %v; want 3", n, err)
 	}
 }
+
+// TestPrune: per scenario the keep newest completed runs stay, with the
+// running runs and the failures newer than the newest completed run; the
+// other runs and all their rows go, in every table. A dry run deletes
+// nothing and reports the same.
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	s, err := duckdbsink.Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	type run struct {
+		id, scenario string
+		status       results.Status
+		kept         bool
+	}
+	runs := []run{ // in start order
+		{"a1", "A", results.StatusCompleted, false},
+		{"a-old-fail", "A", results.StatusFailed, false},
+		{"a2", "A", results.StatusCompleted, false},
+		{"a3", "A", results.StatusCompleted, true},
+		{"a4", "A", results.StatusCompleted, true},
+		{"a-new-fail", "A", results.StatusFailed, true},
+		{"a-running", "A", results.StatusRunning, true},
+		{"b-fail", "B", results.StatusCancelled, true}, // no completed run: the failure is current
+		{"c1", "C", results.StatusCompleted, true},
+	}
+	for i, r := range runs {
+		x := newRun(r.id)
+		x.Scenario = r.scenario
+		x.Started = t0.Add(time.Duration(i) * time.Hour)
+		x.Finished = x.Started.Add(time.Minute)
+		if err := s.BeginRun(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		switch r.status {
+		case results.StatusCompleted:
+			err = s.CommitRun(ctx, x, []results.Table{daily(3)})
+		case results.StatusRunning:
+			err = nil
+		default:
+			x.Status, x.Error = r.status, "boom"
+			err = s.EndRun(ctx, x)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string) int {
+		var n int
+		if err := s.DB().QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := s.Prune(ctx, 0, false); err == nil {
+		t.Error("keep 0: no error")
+	}
+	for _, dry := range []bool{true, false} {
+		res, err := s.Prune(ctx, 2, dry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gone []string
+		for _, r := range res.Runs {
+			gone = append(gone, r.ID)
+		}
+		if strings.Join(gone, " ") != "a1 a-old-fail a2" || res.Rows["market_daily"] != 6 || res.DryRun != dry {
+			t.Errorf("dry run %v: pruned %v, %d market_daily rows; want a1 a-old-fail a2, 6", dry, gone, res.Rows["market_daily"])
+		}
+		wantRuns, wantRows := len(runs), 5*3
+		if !dry {
+			wantRuns, wantRows = len(runs)-3, 3*3
+		}
+		if n, m := count("SELECT count(*) FROM runs"), count("SELECT count(*) FROM market_daily"); n != wantRuns || m != wantRows {
+			t.Errorf("dry run %v: %d runs, %d market_daily rows left; want %d, %d", dry, n, m, wantRuns, wantRows)
+		}
+	}
+	for _, r := range runs {
+		if n := count("SELECT count(*) FROM runs WHERE run_id = '" + r.id + "'"); (n == 1) != r.kept {
+			t.Errorf("run %s: present %v, want %v", r.id, n == 1, r.kept)
+		}
+	}
+	if res, err := s.Prune(ctx, 2, false); err != nil || len(res.Runs) != 0 {
+		t.Errorf("second prune: %v runs, err %v; want none", res, err)
+	}
+}

@@ -1,0 +1,147 @@
+package duckdbsink
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// PruneResult is what Prune deleted (or, in a dry run, would delete).
+type PruneResult struct {
+	Runs   []PrunedRun      // the runs, oldest first
+	Rows   map[string]int64 // result rows by table (the runs table excluded)
+	DryRun bool
+}
+
+// PrunedRun names one pruned run.
+type PrunedRun struct {
+	ID, Scenario, Status string
+}
+
+// pruneIDs selects the runs Prune removes: per scenario, the completed runs
+// beyond the keep newest (by finished_at, run_id: the latest_runs order),
+// and the failed or cancelled runs started before the scenario's newest
+// completed run. Running runs, the keep newest completed ones and failures
+// newer than the last success stay.
+const pruneIDs = `
+WITH done AS (
+    SELECT run_id, row_number() OVER (PARTITION BY scenario ORDER BY finished_at DESC, run_id DESC) AS rn
+    FROM runs WHERE status = 'completed'),
+newest AS (
+    SELECT scenario, max(started_at) AS started FROM runs WHERE status = 'completed' GROUP BY scenario)
+SELECT r.run_id, r.scenario, r.status FROM runs r
+LEFT JOIN done d USING (run_id) LEFT JOIN newest n USING (scenario)
+WHERE CASE
+    WHEN r.status = 'completed' THEN d.rn > $1
+    WHEN r.status = 'running' THEN false
+    ELSE n.started IS NOT NULL AND r.started_at < n.started END
+ORDER BY r.started_at, r.run_id`
+
+// Prune deletes old runs and all their result rows in one transaction:
+// per scenario it keeps the keep (>= 1) newest completed runs, every
+// running run, and the failed or cancelled runs newer than the newest
+// completed one (the current failures); the rest go. A nightly batch adds
+// a full set of runs whenever the code or the data changes, so without
+// pruning the file only grows. DuckDB reuses the space of deleted rows
+// for later writes (after the checkpoint Prune runs); the file does not
+// shrink. With dryRun nothing changes and the result says what would go.
+func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult, error) {
+	if keep < 1 {
+		return nil, fmt.Errorf("prune %s: keep %d, want >= 1", s.path, keep)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	tables, err := runTables(ctx, conn, "")
+	if err != nil {
+		return nil, fmt.Errorf("prune %s: %w", s.path, err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, "CREATE TEMP TABLE prune_ids AS "+pruneIDs, keep); err != nil {
+		return nil, fmt.Errorf("prune %s: %w", s.path, err)
+	}
+	res := &PruneResult{Rows: map[string]int64{}, DryRun: dryRun}
+	rows, err := conn.QueryContext(ctx, "SELECT run_id, scenario, status FROM prune_ids")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r PrunedRun
+		if err := rows.Scan(&r.ID, &r.Scenario, &r.Status); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		res.Runs = append(res.Runs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		var n int64
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE run_id IN (SELECT run_id FROM prune_ids)`, quoteIdent(t))).Scan(&n); err != nil {
+			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
+		}
+		res.Rows[t] = n
+		if dryRun || n == 0 {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE run_id IN (SELECT run_id FROM prune_ids)`, quoteIdent(t))); err != nil {
+			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
+		}
+	}
+	if !dryRun {
+		if _, err := conn.ExecContext(ctx, `DELETE FROM runs WHERE run_id IN (SELECT run_id FROM prune_ids)`); err != nil {
+			return nil, fmt.Errorf("prune %s runs: %w", s.path, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "DROP TABLE prune_ids"); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, fmt.Errorf("prune %s: %w", s.path, err)
+	}
+	ok = true
+	if !dryRun && len(res.Runs) > 0 {
+		if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			return nil, fmt.Errorf("prune %s: checkpoint: %w", s.path, err)
+		}
+	}
+	return res, nil
+}
+
+// runTables lists the tables of the attached database db (empty: the
+// current one) that have a run_id column, runs excluded, by name.
+func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
+	where := "c.database_name = current_database()"
+	args := []any{}
+	if db != "" {
+		where, args = "c.database_name = ?", append(args, db)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
+		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'run_id' AND c.table_name <> 'runs' ORDER BY 1`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	return tables, rows.Err()
+}
