@@ -45,6 +45,8 @@ type SynthValidation struct {
 	// notional in labelled cascades and in detected episodes: a side bias
 	// of the estimate shows here.
 	TrueLongShare, EstLongShare float64
+	// Strict scores by side: index 0 long cascades, 1 short cascades.
+	RecallBySide, PrecisionBySide [2]float64
 	Liquidations                   int     // estimated liquidation events
 	Events                         int64
 }
@@ -214,6 +216,26 @@ func ValidateSynthetic(ctx context.Context, root, exchange, symbol string, from,
 		return lo / all
 	}
 	v.TrueLongShare, v.EstLongShare = longShare(tr), longShare(est)
+	for k, side := range []int8{1, -1} {
+		var nt, ft, ne, te int
+		for _, t := range tr {
+			if t.side == side {
+				nt++
+				if hits(t, est) {
+					ft++
+				}
+			}
+		}
+		for _, e := range est {
+			if e.side == side {
+				ne++
+				if hits(e, tr) {
+					te++
+				}
+			}
+		}
+		v.RecallBySide[k], v.PrecisionBySide[k] = ratio(ft, nt), ratio(te, ne)
+	}
 	return v, nil
 }
 
@@ -227,10 +249,11 @@ func ratio(a, b int) float64 {
 // String formats the validation as a short report.
 func (v *SynthValidation) String() string {
 	return fmt.Sprintf("days %d, events %d, estimated liquidations %d (%.4g quote)\n"+
-		"truth cascades %d, detected episodes %d\nrecall %.3f (%d/%d), precision %.3f (%d/%d)\n"+
+		"truth cascades %d, detected episodes %d\nrecall %.3f (%d/%d), precision %.3f (%d/%d); long cascades %.3f/%.3f, short %.3f/%.3f\n"+
 		"daily notional correlation %.3f; notional detected/true %.3f; long share of cascade notional: true %.2f, detected %.2f\n"+
 		"size tolerance x%g (%d near cascades labelled): recall %.3f (%d/%d), precision %.3f (%d/%d)",
 		v.Days, v.Events, v.Liquidations, v.AllEstNotional, v.TruthCascades, v.Detected,
-		v.Recall, v.TruthFound, v.TruthCascades, v.Precision, v.DetectedTrue, v.Detected, v.DailyCorr, v.EstNotional/v.TrueNotional, v.TrueLongShare, v.EstLongShare,
+		v.Recall, v.TruthFound, v.TruthCascades, v.Precision, v.DetectedTrue, v.Detected,
+		v.RecallBySide[0], v.PrecisionBySide[0], v.RecallBySide[1], v.PrecisionBySide[1], v.DailyCorr, v.EstNotional/v.TrueNotional, v.TrueLongShare, v.EstLongShare,
 		SizeTolerance, v.NearCascades, v.RecallTol, v.TruthFoundTol, v.TruthCascades, v.PrecisionTol, v.DetectedTrueTol, v.Detected)
 }
