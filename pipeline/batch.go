@@ -124,8 +124,17 @@ func ShardOf(files []string, i, n int) []string {
 
 // request is work for the single writer goroutine.
 type request struct {
-	f    func(*duckdbsink.Store) error
-	done chan error
+	f     func(*duckdbsink.Store) error
+	done  chan error
+	after func() // if set, called once the request is handled
+}
+
+// finish reports the request's outcome.
+func (q request) finish(err error) {
+	q.done <- err
+	if q.after != nil {
+		q.after()
+	}
 }
 
 // Batch runs every scenario file of this shard. Loading, fingerprinting
@@ -166,8 +175,10 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	}
 
 	// Workers do not wait for the writer: they queue a run's begin and
-	// commit and go on computing. The queue bounds how far they get ahead.
+	// commit and go on computing. At most Jobs finished scenarios wait for
+	// the writer (their rows are in memory); a worker with one more waits.
 	reqs := make(chan request, 2*opt.Jobs)
+	pending := make(chan struct{}, opt.Jobs)
 	var wg sync.WaitGroup
 	writerDone := make(chan struct{})
 	go func() { // the single writer
@@ -214,17 +225,25 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 				cancel()
 				if err != nil {
 					st = nil
-					q.done <- err
+					q.finish(err)
 					continue
 				}
 				log.Debug("results file opened", "db", opt.Record.DB)
 			}
-			q.done <- q.f(st)
+			q.finish(q.f(st))
 		}
 	}()
 	writeAsync := func(f func(*duckdbsink.Store) error) <-chan error {
 		ch := make(chan error, 1)
-		reqs <- request{f, ch}
+		reqs <- request{f: f, done: ch}
+		return ch
+	}
+	// commitAsync is writeAsync for a finished scenario's rows: it waits
+	// while Jobs of them are already waiting for the writer.
+	commitAsync := func(f func(*duckdbsink.Store) error) <-chan error {
+		pending <- struct{}{}
+		ch := make(chan error, 1)
+		reqs <- request{f: f, done: ch, after: func() { <-pending }}
 		return ch
 	}
 	write := func(f func(*duckdbsink.Store) error) error { return <-writeAsync(f) }
@@ -238,13 +257,17 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				items[i] = runItem(ctx, files[i], opt, cpus, done, write, writeAsync)
+				items[i] = runItem(ctx, files[i], opt, cpus, done, write, writeAsync, commitAsync)
+				cpus.Release() // taken for it by the loop below
 			}
 		}()
 	}
 	// Longest first: a long scenario started last would leave the other
 	// workers idle at the end. The order of work never changes results.
+	// Each item's CPU is taken before it is handed out, so a replay can
+	// borrow a CPU only when no scenario is left to start.
 	for _, i := range byCost(files, opt.Load) {
+		cpus.free.Add(-1)
 		work <- i
 	}
 	close(work)
@@ -274,7 +297,7 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 
 // runItem loads, prepares, computes and records one scenario file.
 func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, done map[Key]string, write func(func(*duckdbsink.Store) error) error,
-	writeAsync func(func(*duckdbsink.Store) error) <-chan error) *Item {
+	writeAsync, commitAsync func(func(*duckdbsink.Store) error) <-chan error) *Item {
 	t0 := time.Now()
 	it := &Item{File: file}
 	fail := func(run *results.Run, err error) *Item {
@@ -324,35 +347,40 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 	it.RunID = run.ID
 	// Record the run as running without waiting for the writer (it may be
 	// committing another scenario); the commit below checks the outcome.
-	var beginErr error // set and read on the writer's goroutine only
-	begun := writeAsync(func(st *duckdbsink.Store) error {
-		beginErr = st.BeginRun(context.Background(), run)
-		return beginErr
-	})
+	// BeginRun gets a copy: it sets the status while this goroutine goes on
+	// with the run.
+	start := *run
+	begun := writeAsync(func(st *duckdbsink.Store) error { return st.BeginRun(context.Background(), &start) })
+	// beginErr is begun's outcome once beginRead (read here before the
+	// commit is queued, or by the commit on the writer's goroutine).
+	var beginErr error
+	beginRead := false
 	if opt.Record.BeforeCompute != nil { // tests kill the process here, with the run begun
-		if err := <-begun; err != nil {
-			it.Status, it.Error = results.StatusFailed, err.Error()
+		beginErr, beginRead = <-begun, true
+		if beginErr != nil {
+			it.Status, it.Error = results.StatusFailed, beginErr.Error()
 			return it
 		}
 		opt.Record.BeforeCompute()
 	}
 	tc := time.Now()
-	cpus.free.Add(-1) // this worker's own CPU
 	out, cerr := Compute(ctx, j, ComputeOptions{Logger: opt.Record.Logger, BatchRows: opt.BatchRows, CPUs: cpus})
-	cpus.Release()
 	opt.Record.Logger.Debug("computed", "scenario", s.Name, "seconds", time.Since(tc).Seconds())
 	outcome(run, out, cerr)
 	// Hand the commit to the writer and go on computing the next
 	// scenario: the item is finished when the writer has recorded it.
 	var finished time.Time // set by the writer when the run is recorded
-	recorded := writeAsync(func(st *duckdbsink.Store) error {
+	recorded := commitAsync(func(st *duckdbsink.Store) error {
 		tw := time.Now()
 		defer func() {
 			finished = time.Now()
 			opt.Record.Logger.Debug("recorded", "scenario", s.Name, "seconds", finished.Sub(tw).Seconds())
 		}()
+		if !beginRead { // the writer handled the begin before this (one queue, in order)
+			beginErr = <-begun
+		}
 		if beginErr != nil {
-			return beginErr
+			return fmt.Errorf("record run start: %w", beginErr)
 		}
 		if cerr != nil {
 			return st.EndRun(context.Background(), run)
@@ -371,6 +399,9 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 		}
 		if it.Status != results.StatusCompleted {
 			it.Digest = ""
+		}
+		if finished.IsZero() { // the writer could not open the results file
+			finished = time.Now()
 		}
 		it.Seconds = finished.Sub(t0).Seconds()
 	}

@@ -47,8 +47,8 @@ type SynthValidation struct {
 	TrueLongShare, EstLongShare float64
 	// Strict scores by side: index 0 long cascades, 1 short cascades.
 	RecallBySide, PrecisionBySide [2]float64
-	Liquidations                   int     // estimated liquidation events
-	Events                         int64
+	Liquidations                  int // estimated liquidation events
+	Events                        int64
 }
 
 // SizeTolerance is the factor by which an estimated cascade's size may miss

@@ -146,9 +146,9 @@ const spareEvery = 1 << 18
 // With a CPU to spare, src is read ahead, after the first readAheadAfter
 // events, on a second goroutine in batches of copied events while this
 // one runs the engine: the same events in the same order, so the same
-// results. A CPU is spare when cfg.CPUs lends one (asked again every
-// spareEvery events while it does not), or, without cfg.CPUs, when
-// runtime.GOMAXPROCS is above 1. Run returns only after that goroutine
+// results. A CPU is spare when runtime.GOMAXPROCS is above 1 and cfg.CPUs,
+// if set, lends one (asked again every spareEvery events while it does
+// not). Run returns only after that goroutine
 // has stopped calling src.
 func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	r, err := newRun(cfg)
@@ -170,7 +170,7 @@ func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 
 // all runs every event of src, reading ahead once a CPU is spare.
 func (r *run) all(ctx context.Context, src engine.Source) error {
-	if r.cfg.CPUs == nil && runtime.GOMAXPROCS(0) == 1 {
+	if runtime.GOMAXPROCS(0) == 1 { // one goroutine runs at a time anyway
 		return r.serial(ctx, src, math.MaxInt64)
 	}
 	// The first events are run here directly: a short replay is over

@@ -286,6 +286,7 @@ func (l *lender) Release() { l.held-- }
 // lends a CPU (asking again while it does not), returns it, and gives the
 // same report as a run on one goroutine.
 func TestLentCPU(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	evs := longMarket()
 	cfg := liquidation.DefaultConfig()
 	run := func(cpus replay.CPUs) *replay.Report {

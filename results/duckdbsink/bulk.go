@@ -34,12 +34,13 @@ const defaultBulkRows = 8192
 // floats as nulls) and runs INSERT ... SELECT from it on conn, naming the
 // columns, so database columns t lacks are NULL as with the Appender.
 //
-// It returns errNoTemp when it cannot create the temporary file (e.g. a
-// read-only $TMPDIR); the caller then uses the Appender.
+// It returns errNoFile when it cannot write the temporary file (e.g. a
+// read-only or full $TMPDIR); nothing has reached the database then, and
+// the caller uses the Appender.
 func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table, n int) error {
 	f, err := os.CreateTemp("", "cascade-bulk-*.parquet")
 	if err != nil {
-		return fmt.Errorf("%w: %w", errNoTemp, err)
+		return fmt.Errorf("%w: %w", errNoFile, err)
 	}
 	path := f.Name()
 	defer os.Remove(path)
@@ -52,7 +53,7 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table
 		werr = cerr
 	}
 	if werr != nil {
-		return fmt.Errorf("bulk load %s: write %s: %w", t.Name, path, werr)
+		return fmt.Errorf("%w: write %s for %s: %w", errNoFile, path, t.Name, werr)
 	}
 	names := make([]string, len(t.Cols))
 	for j, c := range t.Cols {
@@ -67,8 +68,8 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table
 	return nil
 }
 
-// errNoTemp reports that bulkLoad could not create its temporary file.
-var errNoTemp = errors.New("no temporary file for the bulk load")
+// errNoFile reports that bulkLoad could not write its temporary file.
+var errNoFile = errors.New("no temporary Parquet file for the bulk load")
 
 // quoteIdent quotes a SQL identifier.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

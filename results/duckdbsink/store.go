@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -351,18 +352,20 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 	if err != nil {
 		return err
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index`, t.Name)
+	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type = 'JSON' FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index`, t.Name)
 	if err != nil {
 		return fmt.Errorf("columns of %s: %w", t.Name, err)
 	}
 	var dbCols []string
+	var isJSON []bool
 	for rows.Next() {
 		var c string
-		if err := rows.Scan(&c); err != nil {
+		var j bool
+		if err := rows.Scan(&c, &j); err != nil {
 			rows.Close()
 			return err
 		}
-		dbCols = append(dbCols, c)
+		dbCols, isJSON = append(dbCols, c), append(isJSON, j)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -391,7 +394,7 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 	}
 	if bulk := s.opt.BulkRows; n > 0 && (bulk == 0 && n >= defaultBulkRows || bulk > 0 && n >= bulk) {
 		err := bulkLoad(ctx, conn, runID, t, n)
-		if !errors.Is(err, errNoTemp) {
+		if !errors.Is(err, errNoFile) {
 			return err
 		}
 		s.log.Debug("bulk load unavailable; using the appender", "table", t.Name, "err", err)
@@ -405,7 +408,11 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 		row[0] = runID
 		for i := 0; i < n; i++ {
 			for k := 1; k < len(dbCols); k++ {
-				if j := pos[k]; j >= 0 {
+				if j := pos[k]; j >= 0 && isJSON[k] && t.Cols[j].Type == results.String {
+					// The JSON text itself: a plain string would be
+					// stored as a JSON string holding the text.
+					row[k] = json.RawMessage(t.Cols[j].Str[i])
+				} else if j >= 0 {
 					row[k] = t.Cols[j].Value(i)
 				} else {
 					row[k] = nil

@@ -2,6 +2,7 @@ package duckdbsink_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -206,7 +207,8 @@ func TestBulkLoadSameRows(t *testing.T) {
 	const n = 70_000
 	tb := results.Table{Name: "kitchen", Cols: []results.Column{
 		{Name: "b", Type: results.Bool}, {Name: "f", Type: results.Float}, {Name: "i", Type: results.Int},
-		{Name: "s", Type: results.String}, {Name: "ts", Type: results.Time}, {Name: "d", Type: results.Date}}}
+		{Name: "s", Type: results.String}, {Name: "ts", Type: results.Time}, {Name: "d", Type: results.Date},
+		{Name: "j", Type: results.String}}}
 	c := tb.Cols
 	base := time.Date(1969, 12, 30, 0, 0, 0, 0, time.UTC)
 	for k := 0; k < n; k++ {
@@ -225,6 +227,7 @@ func TestBulkLoadSameRows(t *testing.T) {
 		c[3].Str = append(c[3].Str, []string{"", "long", "it's \"quoted\"", "ünïcødé ✓", strings.Repeat("x", 40)}[k%5])
 		c[4].TS = append(c[4].TS, base.Add(time.Duration(k)*time.Second+time.Duration(k%997)*time.Microsecond+time.Duration(k%1000)*time.Nanosecond))
 		c[5].TS = append(c[5].TS, base.AddDate(0, 0, k%4000-2))
+		c[6].Str = append(c[6].Str, fmt.Sprintf(`{"k":%d,"s":"a\"b"}`, k))
 	}
 	for _, run := range []struct {
 		id   string
@@ -235,7 +238,7 @@ func TestBulkLoadSameRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := s.DB().Exec(`CREATE TABLE IF NOT EXISTS kitchen (run_id VARCHAR NOT NULL, i BIGINT, f DOUBLE, s VARCHAR,
-			ts TIMESTAMPTZ, d DATE, b BOOLEAN, extra VARCHAR)`); err != nil {
+			ts TIMESTAMPTZ, d DATE, b BOOLEAN, extra VARCHAR, j JSON)`); err != nil {
 			t.Fatal(err)
 		}
 		r := newRun(run.id)
@@ -252,7 +255,7 @@ func TestBulkLoadSameRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	const cols = "i, f, s, ts, d, b, extra"
+	const cols = "i, f, s, ts, d, b, extra, j::VARCHAR"
 	var onlyA, onlyB, rows, nulls, extra int
 	q := `SELECT
 		(SELECT count(*) FROM (SELECT ` + cols + ` FROM kitchen WHERE run_id = 'appender' EXCEPT ALL SELECT ` + cols + ` FROM kitchen WHERE run_id = 'bulk')),
@@ -264,6 +267,14 @@ func TestBulkLoadSameRows(t *testing.T) {
 	if onlyA != 0 || onlyB != 0 || rows != n || nulls != (n+10)/11 || extra != 0 {
 		t.Fatalf("rows only in the appender's run %d, only in the bulk run %d; bulk rows %d, NULL f %d, non-NULL extra %d",
 			onlyA, onlyB, rows, nulls, extra)
+	}
+	// JSON text is stored as the JSON value it spells, by both paths.
+	var objects, k7 int
+	if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE json_type(j) = 'OBJECT'), max(CASE WHEN run_id = 'appender' AND json_extract(j, '$.k')::INT = 7 THEN 7 END) FROM kitchen`).Scan(&objects, &k7); err != nil {
+		t.Fatal(err)
+	}
+	if objects != 2*n || k7 != 7 {
+		t.Errorf("%d JSON objects of %d, json_extract gives %d; want all objects and 7", objects, 2*n, k7)
 	}
 }
 
@@ -376,5 +387,42 @@ func TestPrune(t *testing.T) {
 	}
 	if res, err := s.Prune(ctx, 2, false); err != nil || len(res.Runs) != 0 {
 		t.Errorf("second prune: %v runs, err %v; want none", res, err)
+	}
+}
+
+// TestMigrationUnwrapsJSON: rows that earlier versions stored as JSON
+// strings holding an object's text become the objects (schema version 7).
+func TestMigrationUnwrapsJSON(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	s, err := duckdbsink.Open(ctx, path, duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DELETE FROM schema_migrations WHERE version >= 7`,
+		`INSERT INTO hypothesis_events (run_id, spec, hypothesis, variant, ts, sample, entry, features, returns, tbs, next_cascade)
+		 VALUES ('old', 0, 'h', 0, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'in', 1, to_json('{"ratio":2.5}'), to_json('{"24h":0.01}'), 0, 0),
+		        ('new', 0, 'h', 0, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'in', 1, '{"ratio":3}', '{"24h":0.02}', 0, 0)`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if s, err = duckdbsink.Open(ctx, path, duckdbsink.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var objects int
+	var oldRatio, newRatio, ret float64
+	if err := s.DB().QueryRow(`SELECT count(*) FILTER (WHERE json_type(features) = 'OBJECT' AND json_type(returns) = 'OBJECT'),
+		max(json_extract(features, '$.ratio')::DOUBLE) FILTER (WHERE run_id = 'old'),
+		max(json_extract(features, '$.ratio')::DOUBLE) FILTER (WHERE run_id = 'new'),
+		max(json_extract(returns, '$.24h')::DOUBLE) FILTER (WHERE run_id = 'old') FROM hypothesis_events`).Scan(&objects, &oldRatio, &newRatio, &ret); err != nil {
+		t.Fatal(err)
+	}
+	if objects != 2 || oldRatio != 2.5 || newRatio != 3 || ret != 0.01 {
+		t.Fatalf("objects %d, ratios %v %v, return %v; want 2, 2.5, 3, 0.01", objects, oldRatio, newRatio, ret)
 	}
 }

@@ -1,0 +1,83 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cascade-research/cascade/data/synth"
+	"github.com/cascade-research/cascade/results"
+	"github.com/cascade-research/cascade/results/duckdbsink"
+)
+
+// slowWriter is a log handler that holds the batch writer when it opens
+// the results file until a scenario has been computed, so the run's begin
+// is recorded after its outcome is known.
+type slowWriter struct {
+	slog.Handler
+	computed chan struct{}
+	once     *sync.Once
+}
+
+func (g slowWriter) Enabled(context.Context, slog.Level) bool { return true }
+func (g slowWriter) Handle(_ context.Context, r slog.Record) error {
+	switch r.Message {
+	case "computed":
+		g.once.Do(func() { close(g.computed) })
+	case "results file opened":
+		<-g.computed
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
+func (g slowWriter) WithAttrs([]slog.Attr) slog.Handler { return g }
+func (g slowWriter) WithGroup(string) slog.Handler      { return g }
+
+// TestBatchFailureRecordedAfterLateBegin: a scenario that fails while its
+// begin still waits for the writer is recorded as failed, with its error,
+// in the summary and in runs (the begin once overwrote the outcome with
+// running, racing with the worker).
+func TestBatchFailureRecordedAfterLateBegin(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := synth.Config{Start: start, End: start.AddDate(0, 0, 1), Seed: 1, Scale: 0.002, Exchange: "synth", Symbols: []string{"BTCUSDT"}}
+	if _, err := synth.Generate(context.Background(), dir, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Corrupt the data: Prepare fingerprints the bytes, Compute fails to read them.
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && filepath.Ext(p) == ".parquet" {
+			os.WriteFile(p, []byte("not parquet"), 0o644)
+		}
+		return nil
+	})
+	sc := filepath.Join(dir, "s.yaml")
+	os.WriteFile(sc, []byte(fmt.Sprintf("name: s\nseed: 1\ndata: {root: %s, exchange: synth, symbol: BTCUSDT, start: 2024-01-01, end: 2024-01-01}\n", dir)), 0o644)
+	db := filepath.Join(dir, "r.duckdb")
+	log := slog.New(slowWriter{computed: make(chan struct{}), once: &sync.Once{}})
+	res, err := Batch(context.Background(), []string{sc}, BatchOptions{Record: RecordOptions{DB: db, Logger: log, LockTimeout: time.Second}, CodeVersion: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := res.Items[0]; it.Status != results.StatusFailed || !strings.Contains(it.Error, "part-0.parquet") || it.Seconds < 0 {
+		t.Errorf("item %+v, want failed with the read error", it)
+	}
+	st, err := duckdbsink.Open(context.Background(), db, duckdbsink.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var status, msg string
+	if err := st.DB().QueryRow(`SELECT status, coalesce(error, '') FROM runs`).Scan(&status, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if status != "failed" || msg == "" {
+		t.Errorf("runs row: status %s, error %q; want failed with the error", status, msg)
+	}
+}
