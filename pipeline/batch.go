@@ -137,6 +137,31 @@ func (q request) finish(err error) {
 	}
 }
 
+// writerQueue hands work to the batch's writer goroutine.
+type writerQueue struct {
+	reqs    chan<- request
+	pending chan struct{} // one token per finished scenario waiting for the writer
+}
+
+// async queues f and returns the channel its outcome arrives on.
+func (w *writerQueue) async(f func(*duckdbsink.Store) error) <-chan error {
+	ch := make(chan error, 1)
+	w.reqs <- request{f: f, done: ch}
+	return ch
+}
+
+// write runs f on the writer and waits for it.
+func (w *writerQueue) write(f func(*duckdbsink.Store) error) error { return <-w.async(f) }
+
+// commit is async for a finished scenario's rows: it waits while as many
+// of them as pending holds are already waiting for the writer.
+func (w *writerQueue) commit(f func(*duckdbsink.Store) error) <-chan error {
+	w.pending <- struct{}{}
+	ch := make(chan error, 1)
+	w.reqs <- request{f: f, done: ch, after: func() { <-w.pending }}
+	return ch
+}
+
 // Batch runs every scenario file of this shard. Loading, fingerprinting
 // and computing run on Jobs workers; one writer goroutine owns the results
 // file and holds it only while it has requests (and Linger after). A scenario that fails is
@@ -178,7 +203,7 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	// commit and go on computing. At most Jobs finished scenarios wait for
 	// the writer (their rows are in memory); a worker with one more waits.
 	reqs := make(chan request, 2*opt.Jobs)
-	pending := make(chan struct{}, opt.Jobs)
+	wq := &writerQueue{reqs: reqs, pending: make(chan struct{}, opt.Jobs)}
 	var wg sync.WaitGroup
 	writerDone := make(chan struct{})
 	go func() { // the single writer
@@ -233,31 +258,17 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 			q.finish(q.f(st))
 		}
 	}()
-	writeAsync := func(f func(*duckdbsink.Store) error) <-chan error {
-		ch := make(chan error, 1)
-		reqs <- request{f: f, done: ch}
-		return ch
-	}
-	// commitAsync is writeAsync for a finished scenario's rows: it waits
-	// while Jobs of them are already waiting for the writer.
-	commitAsync := func(f func(*duckdbsink.Store) error) <-chan error {
-		pending <- struct{}{}
-		ch := make(chan error, 1)
-		reqs <- request{f: f, done: ch, after: func() { <-pending }}
-		return ch
-	}
-	write := func(f func(*duckdbsink.Store) error) error { return <-writeAsync(f) }
 
 	items := make([]*Item, len(files))
 	work := make(chan int)
 	cpus := &cpuPool{}
 	cpus.free.Store(int64(opt.Jobs))
-	for w := 0; w < opt.Jobs; w++ {
+	for range opt.Jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				items[i] = runItem(ctx, files[i], opt, cpus, done, write, writeAsync, commitAsync)
+				items[i] = runItem(ctx, files[i], opt, cpus, done, wq)
 				cpus.Release() // taken for it by the loop below
 			}
 		}()
@@ -296,8 +307,7 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 }
 
 // runItem loads, prepares, computes and records one scenario file.
-func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, done map[Key]string, write func(func(*duckdbsink.Store) error) error,
-	writeAsync, commitAsync func(func(*duckdbsink.Store) error) <-chan error) *Item {
+func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, done map[Key]string, w *writerQueue) *Item {
 	t0 := time.Now()
 	it := &Item{File: file}
 	fail := func(run *results.Run, err error) *Item {
@@ -314,7 +324,7 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 		}
 		it.RunID = run.ID
 		begun := run.Status == results.StatusRunning
-		if werr := write(func(s *duckdbsink.Store) error {
+		if werr := w.write(func(s *duckdbsink.Store) error {
 			if !begun {
 				if err := s.BeginRun(context.Background(), run); err != nil {
 					return err
@@ -350,7 +360,7 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 	// BeginRun gets a copy: it sets the status while this goroutine goes on
 	// with the run.
 	start := *run
-	begun := writeAsync(func(st *duckdbsink.Store) error { return st.BeginRun(context.Background(), &start) })
+	begun := w.async(func(st *duckdbsink.Store) error { return st.BeginRun(context.Background(), &start) })
 	// beginErr is begun's outcome once beginRead (read here before the
 	// commit is queued, or by the commit on the writer's goroutine).
 	var beginErr error
@@ -370,7 +380,7 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 	// Hand the commit to the writer and go on computing the next
 	// scenario: the item is finished when the writer has recorded it.
 	var finished time.Time // set by the writer when the run is recorded
-	recorded := commitAsync(func(st *duckdbsink.Store) error {
+	recorded := w.commit(func(st *duckdbsink.Store) error {
 		tw := time.Now()
 		defer func() {
 			finished = time.Now()

@@ -148,8 +148,7 @@ const spareEvery = 1 << 18
 // one runs the engine: the same events in the same order, so the same
 // results. A CPU is spare when runtime.GOMAXPROCS is above 1 and cfg.CPUs,
 // if set, lends one (asked again every spareEvery events while it does
-// not). Run returns only after that goroutine
-// has stopped calling src.
+// not). Run returns only after that goroutine has stopped calling src.
 func Run(ctx context.Context, src engine.Source, cfg Config) (*Report, error) {
 	r, err := newRun(cfg)
 	if err != nil {
