@@ -130,6 +130,7 @@ type Book struct {
 	decK      []float64    // decay factor over decDT per leverage bucket
 	asym      bool         // the sides may hold different quantities (decay or tilt)
 	tilt      float64      // side split of new leveraged positions: longs get LeveragedShare·(1+tilt)
+	tiltTo    engine.Nanos // the tilt's funding rate is stale after this (see staleFunding)
 	fundHours float64      // interval of the funding event being fed (hours; 0 = unknown)
 
 	haveRef   bool
@@ -533,6 +534,9 @@ func (b *Book) OnOI(ts engine.Nanos, qty, value float64) []Liquidation {
 	b.decay(ts)
 	d := oi - b.ref
 	b.ref = oi
+	if b.tilt != 0 && ts > b.tiltTo {
+		b.tilt = 0 // the last funding rate is stale
+	}
 	switch {
 	case d > 0:
 		b.inflow(d)
@@ -546,6 +550,11 @@ func (b *Book) OnOI(ts engine.Nanos, qty, value float64) []Liquidation {
 	b.settle(ts)
 	return b.out
 }
+
+// staleFunding is how many funding intervals a rate steers the side
+// split of inflows (FundingTilt) without a newer settlement: where the
+// funding data stops, positioning stops following the last rate seen.
+const staleFunding = 3
 
 // OnFunding feeds a funding settlement: rate per interval (positive: longs
 // pay shorts) and the mark price (NaN: the last price is used). With
@@ -563,6 +572,7 @@ func (b *Book) OnFunding(ts engine.Nanos, rate, mark float64) []Liquidation {
 			h = 8
 		}
 		b.tilt = math.Max(-1, math.Min(1, k*(rate-perp.DefaultInterestRate*h/8)))
+		b.tiltTo = ts + engine.Nanos(staleFunding*h*float64(engine.Hour))
 	}
 	b.fundHours = 0
 	if !b.cfg.Funding || !finite(rate) || rate == 0 {

@@ -114,8 +114,10 @@ type Config struct {
 	// FundingTilt·(F − I), −1, 1), longs get LeveragedShare·(1+tilt) of
 	// each OI increase and shorts LeveragedShare·(1−tilt) (each capped at
 	// 1), the rest joining the untracked pool. Funding above the interest
-	// rate means the perpetual trades at a premium: longs are crowded.
-	// Default 0 (off: both sides get LeveragedShare).
+	// rate means the perpetual trades at a premium: longs are crowded. A
+	// rate counts for three funding intervals after its settlement; with
+	// no newer one the split is even again. Default 0 (off: both sides get
+	// LeveragedShare).
 	FundingTilt float64
 	// MaxShockWaves caps the waves of one Shock. Default 100.
 	MaxShockWaves int

@@ -186,6 +186,36 @@ func TestFundingTilt(t *testing.T) {
 	}
 }
 
+// A funding rate steers the side split for staleFunding intervals after
+// its settlement, no longer: where the funding data stops, later inflows
+// split evenly.
+func TestFundingTiltGoesStale(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after time.Duration // from the settlement to the OI rise
+		tilt  float64
+	}{
+		{"fresh", time.Hour, 0.3},
+		{"last fresh interval", 23 * time.Hour, 0.3},
+		{"stale", 25 * time.Hour, 0},
+	} {
+		cfg := DefaultConfig()
+		cfg.Leverage, cfg.AggressorWeights, cfg.PassiveWeights = []float64{10}, []float64{1}, []float64{1}
+		cfg.Funding = false
+		cfg.LeveragedShare = 0.4
+		cfg.FundingTilt = 3000
+		cfg.HoldHalfLife = 0
+		b := mustNew(t, cfg)
+		fe := fundingEv(at(time.Minute), 0.0002, 100) // 0.01% above the interest rate: tilt 0.3
+		fe.Aux = 8
+		rise := at(time.Minute + tc.after)
+		feed(t, b, oiEv(at(0), 0), fe, trade(rise-engine.Minute, 100, 1, 1), oiEv(rise, 10))
+		st := b.Stats()
+		near(t, tc.name+" long", st.LongQty, 10*0.4*(1+tc.tilt), 1e-9)
+		near(t, tc.name+" short", st.ShortQty, 10*0.4*(1-tc.tilt), 1e-9)
+	}
+}
+
 // With EpisodeBucket, waves are the distinct buckets and an episode ends
 // when the next liquidation's bucket starts CascadeGap or more after the
 // last one's.

@@ -39,7 +39,9 @@
 // shorts LeveragedShare·(1−tilt) (each at most 1), the pool the rest. A
 // rate above I means the perpetual traded at a premium beyond the
 // formula's ±0.05% dead zone: leveraged longs were crowded. Inside the
-// dead zone the funding says nothing and the split stays even.
+// dead zone the funding says nothing and the split stays even. A rate
+// counts for three funding intervals after its settlement; where the
+// funding data stops, the split is even again.
 //
 // Outflow. If ΔOI < 0, |ΔOI| contracts are closed on both sides. The
 // untracked pool takes its proportion of the book's OI; the rest is
