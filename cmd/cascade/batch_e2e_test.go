@@ -201,4 +201,10 @@ func TestE2EPrune(t *testing.T) {
 	if r := runBin(t, dir, nil, "prune", "--db", "r.duckdb", "--keep", "0"); r.code != 2 || !strings.Contains(r.stderr, "--keep 0: want >= 1") {
 		t.Errorf("--keep 0: exit %d, %s", r.code, r.stderr)
 	}
+	if r := runBin(t, dir, nil, "prune", "--db", "typo.duckdb"); r.code != 1 || !strings.Contains(r.stderr, "typo.duckdb: no such file") {
+		t.Errorf("missing file: exit %d, %s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "typo.duckdb")); err == nil {
+		t.Error("prune created the missing results file")
+	}
 }

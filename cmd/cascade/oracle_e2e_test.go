@@ -38,7 +38,7 @@ func TestE2EMarketOracle(t *testing.T) {
 			}
 			out := mustRun(t, dir, "sql", "--db", db, "--format", "json", "--file", sqlFile)
 			checked := 0
-			for rest := out; ; {
+			for rest := "\n" + out; ; {
 				i := strings.Index(rest, "\n[")
 				if i < 0 {
 					break

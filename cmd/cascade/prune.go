@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -29,7 +30,11 @@ runs; the file does not shrink. --dry-run prints what would go.`,
 			if keep < 1 {
 				return usagef("--keep %d: want >= 1", keep)
 			}
-			store, err := duckdbsink.Open(cmd.Context(), db, duckdbsink.Options{LockTimeout: lockTimeout, Logger: a.log})
+			if _, err := os.Stat(db); err != nil { // do not create a file at a mistyped path
+				return fmt.Errorf("prune: %w", err)
+			}
+			// A dry run changes nothing, not even the schema version.
+			store, err := duckdbsink.Open(cmd.Context(), db, duckdbsink.Options{LockTimeout: lockTimeout, Logger: a.log, ReadOnly: dryRun})
 			if err != nil {
 				return err
 			}

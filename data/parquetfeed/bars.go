@@ -124,4 +124,10 @@ func (s *kindSource) emitBar(i int) {
 	s.ev = evs[0]
 	copy(b.pending[:], evs[1:])
 	b.n, b.pos = 4, 0
+	if ts+iv >= s.to {
+		// The bar event is stamped at the bar's close, the start of the
+		// next bar: for the range's last bar, the range's end, outside
+		// [from, to). Its path is inside; the event is left out.
+		b.n = 3
+	}
 }

@@ -189,6 +189,12 @@ func TestBarPath(t *testing.T) {
 			t.Errorf("bar 2 point %d: flags %b, value %g; want no FlagBuyQty, 0", k, e.Flags, e.Value)
 		}
 	}
+	// A range ending where the last bar closes: its bar event (stamped at
+	// the close) is outside [from, to) and left out; its path is inside.
+	cut := drain(t, open(t, root, day0, day0+2*engine.Hour, 0, engine.KindBar))
+	if len(cut) != 9 || cut[8].Kind != engine.KindTrade || cut[8].TS >= day0+2*engine.Hour {
+		t.Errorf("range ending at the last close: %d events, last %+v; want 9, the last a path point inside", len(cut), cut[len(cut)-1])
+	}
 	gb := engine.NewGridBuilder(engine.Hour, nil)
 	for k := range evs {
 		gb.Add(&evs[k])

@@ -20,22 +20,21 @@ type PrunedRun struct {
 
 // pruneIDs selects the runs Prune removes: per scenario, the completed runs
 // beyond the keep newest (by finished_at, run_id: the latest_runs order),
-// and the failed or cancelled runs started before the scenario's newest
-// completed run. Running runs, the keep newest completed ones and failures
-// newer than the last success stay.
+// and the failed or cancelled runs started before the newest completed
+// run started. Running runs, the keep newest completed ones and failures
+// newer than the last success stay. $1 is keep.
 const pruneIDs = `
 WITH done AS (
-    SELECT run_id, row_number() OVER (PARTITION BY scenario ORDER BY finished_at DESC, run_id DESC) AS rn
+    SELECT run_id, scenario, started_at,
+           row_number() OVER (PARTITION BY scenario ORDER BY finished_at DESC, run_id DESC) AS rn
     FROM runs WHERE status = 'completed'),
-newest AS (
-    SELECT scenario, max(started_at) AS started FROM runs WHERE status = 'completed' GROUP BY scenario)
+newest AS (SELECT scenario, started_at AS started FROM done WHERE rn = 1)
 SELECT r.run_id, r.scenario, r.status FROM runs r
-LEFT JOIN done d USING (run_id) LEFT JOIN newest n USING (scenario)
+LEFT JOIN done d USING (run_id) LEFT JOIN newest n ON n.scenario = r.scenario
 WHERE CASE
     WHEN r.status = 'completed' THEN d.rn > $1
     WHEN r.status = 'running' THEN false
-    ELSE n.started IS NOT NULL AND r.started_at < n.started END
-ORDER BY r.started_at, r.run_id`
+    ELSE n.started IS NOT NULL AND r.started_at < n.started END`
 
 // Prune deletes old runs and all their result rows in one transaction:
 // per scenario it keeps the keep (>= 1) newest completed runs, every
@@ -44,7 +43,8 @@ ORDER BY r.started_at, r.run_id`
 // a full set of runs whenever the code or the data changes, so without
 // pruning the file only grows. DuckDB reuses the space of deleted rows
 // for later writes (after the checkpoint Prune runs); the file does not
-// shrink. With dryRun nothing changes and the result says what would go.
+// shrink. With dryRun nothing changes (a read-only store will do) and the
+// result says what would go.
 func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult, error) {
 	if keep < 1 {
 		return nil, fmt.Errorf("prune %s: keep %d, want >= 1", s.path, keep)
@@ -58,22 +58,21 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 	if err != nil {
 		return nil, fmt.Errorf("prune %s: %w", s.path, err)
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, err
+	if !dryRun {
+		if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+			return nil, err
+		}
 	}
-	ok := false
+	ok := dryRun
 	defer func() {
 		if !ok {
 			conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, "CREATE TEMP TABLE prune_ids AS "+pruneIDs, keep); err != nil {
-		return nil, fmt.Errorf("prune %s: %w", s.path, err)
-	}
 	res := &PruneResult{Rows: map[string]int64{}, DryRun: dryRun}
-	rows, err := conn.QueryContext(ctx, "SELECT run_id, scenario, status FROM prune_ids")
+	rows, err := conn.QueryContext(ctx, pruneIDs+" ORDER BY r.started_at, r.run_id", keep)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("prune %s: %w", s.path, err)
 	}
 	for rows.Next() {
 		var r PrunedRun
@@ -87,34 +86,36 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// The result tables first: runs still holds what selects the victims.
+	in := "run_id IN (SELECT run_id FROM (" + pruneIDs + "))"
 	for _, t := range tables {
 		var n int64
-		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE run_id IN (SELECT run_id FROM prune_ids)`, quoteIdent(t))).Scan(&n); err != nil {
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, quoteIdent(t), in), keep).Scan(&n); err != nil {
 			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
 		}
 		res.Rows[t] = n
 		if dryRun || n == 0 {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE run_id IN (SELECT run_id FROM prune_ids)`, quoteIdent(t))); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s`, quoteIdent(t), in), keep); err != nil {
 			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
 		}
 	}
-	if !dryRun {
-		if _, err := conn.ExecContext(ctx, `DELETE FROM runs WHERE run_id IN (SELECT run_id FROM prune_ids)`); err != nil {
-			return nil, fmt.Errorf("prune %s runs: %w", s.path, err)
-		}
+	if dryRun {
+		return res, nil
 	}
-	if _, err := conn.ExecContext(ctx, "DROP TABLE prune_ids"); err != nil {
-		return nil, err
+	if _, err := conn.ExecContext(ctx, `DELETE FROM runs WHERE `+in, keep); err != nil {
+		return nil, fmt.Errorf("prune %s runs: %w", s.path, err)
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return nil, fmt.Errorf("prune %s: %w", s.path, err)
 	}
 	ok = true
-	if !dryRun && len(res.Runs) > 0 {
+	if len(res.Runs) > 0 {
+		// The deletions are committed; a failed checkpoint only delays
+		// the reuse of their space to the next one.
 		if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
-			return nil, fmt.Errorf("prune %s: checkpoint: %w", s.path, err)
+			s.log.Warn("pruned runs deleted, but the checkpoint failed (the space is reused after the next one)", "db", s.path, "err", err)
 		}
 	}
 	return res, nil

@@ -469,6 +469,18 @@ func (s *Store) CompletedRuns(ctx context.Context) ([]results.Run, error) {
 	return out, rows.Err()
 }
 
+// minMergeVersion is the oldest shard schema Merge takes: versions 6 and 7
+// have the same columns.
+const minMergeVersion = 6
+
+// unwrapJSON returns migration 7's statements (hypothesis_events JSON
+// columns holding JSON strings of an object's text become the objects),
+// restricted by the extra WHERE condition cond.
+func unwrapJSON(cond string) string {
+	return `UPDATE hypothesis_events SET features = CAST(features->>'$' AS JSON) WHERE json_type(features) = 'VARCHAR'` + cond + `;
+UPDATE hypothesis_events SET returns = CAST(returns->>'$' AS JSON) WHERE json_type(returns) = 'VARCHAR'` + cond + `;`
+}
+
 // Merge copies into this store every finished run of the shard database
 // at path (runs already present, by run_id, are skipped), with all their
 // result rows, in one transaction. Both files must have the same schema
@@ -491,8 +503,9 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM shard.schema_migrations").Scan(&theirs); err != nil {
 		return 0, fmt.Errorf("merge %s: not a Cascade results file? %w", path, err)
 	}
-	if theirs != SchemaVersion() {
-		return 0, fmt.Errorf("merge %s: schema version %d, want %d (merge with the cascade that wrote it)", path, theirs, SchemaVersion())
+	if theirs < minMergeVersion || theirs > SchemaVersion() {
+		return 0, fmt.Errorf("merge %s: schema version %d, want %d..%d (upgrade an older shard by opening it for writing with this cascade: cascade sql --write --db %s 'select 1'; merge a newer one with the cascade that wrote it)",
+			path, theirs, minMergeVersion, SchemaVersion(), path)
 	}
 	tables, err := runTables(ctx, conn, "shard")
 	if err != nil {
@@ -516,6 +529,11 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return 0, fmt.Errorf("merge %s table %s: %w", path, t, err)
 		}
+	}
+	// Schema 7 only unwrapped JSON text stored as JSON strings: repeat it
+	// for the runs copied from an older shard (a no-op for newer ones).
+	if _, err := conn.ExecContext(ctx, unwrapJSON(" AND run_id IN (SELECT run_id FROM merge_ids)")); err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
 	}
 	res, err := conn.ExecContext(ctx, `INSERT INTO runs BY NAME SELECT * FROM shard.runs WHERE run_id IN (SELECT run_id FROM merge_ids)`)
 	if err != nil {

@@ -426,3 +426,108 @@ func TestMigrationUnwrapsJSON(t *testing.T) {
 		t.Fatalf("objects %d, ratios %v %v, return %v; want 2, 2.5, 3, 0.01", objects, oldRatio, newRatio, ret)
 	}
 }
+
+// TestPruneNewestByFinish: the newest completed run is the one that
+// finished last (the latest_runs order), and a failure that started after
+// it started stays even when a run that started later is pruned. A dry
+// run works on a read-only store.
+func TestPruneNewestByFinish(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	s, err := duckdbsink.Open(ctx, path, duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []struct {
+		id            string
+		start, finish time.Duration
+		status        results.Status
+	}{
+		{"a1", 0, 10 * time.Hour, results.StatusCompleted},
+		{"f", 30 * time.Minute, time.Hour, results.StatusFailed},
+		{"a2", time.Hour, 2 * time.Hour, results.StatusCompleted},
+	} {
+		x := newRun(r.id)
+		x.Started, x.Finished = t0.Add(r.start), t0.Add(r.finish)
+		if err := s.BeginRun(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		if r.status == results.StatusCompleted {
+			err = s.CommitRun(ctx, x, []results.Table{daily(1)})
+		} else {
+			x.Status, x.Error = r.status, "boom"
+			err = s.EndRun(ctx, x)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	ro, err := duckdbsink.Open(ctx, path, duckdbsink.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ro.Prune(ctx, 1, true)
+	ro.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 1 || res.Runs[0].ID != "a2" || res.Rows["market_daily"] != 1 {
+		t.Fatalf("would prune %+v (%v); want a2 only", res.Runs, res.Rows)
+	}
+}
+
+// TestMergeOlderShard: a shard of schema 6 (JSON text stored as JSON
+// strings) merges into a schema-7 file with its JSON unwrapped; an older
+// schema is refused with the way to upgrade it.
+func TestMergeOlderShard(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	shard := filepath.Join(dir, "shard.duckdb")
+	s, err := duckdbsink.Open(ctx, shard, duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRun("old")
+	if err := s.BeginRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRun(ctx, r, []results.Table{daily(1)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DELETE FROM schema_migrations WHERE version >= 7`,
+		`INSERT INTO hypothesis_events (run_id, spec, hypothesis, variant, ts, sample, entry, features, returns, tbs, next_cascade)
+		 VALUES ('old', 0, 'h', 0, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'in', 1, to_json('{"ratio":2.5}'), to_json('{"24h":0.01}'), 0, 0)`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	main, err := duckdbsink.Open(ctx, filepath.Join(dir, "main.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer main.Close()
+	if n, err := main.Merge(ctx, shard); err != nil || n != 1 {
+		t.Fatalf("merge: %d runs, %v", n, err)
+	}
+	var ratio, ret float64
+	if err := main.DB().QueryRow(`SELECT json_extract(features, '$.ratio')::DOUBLE, json_extract(returns, '$.24h')::DOUBLE FROM hypothesis_events`).Scan(&ratio, &ret); err != nil || ratio != 2.5 || ret != 0.01 {
+		t.Fatalf("merged features ratio %v, return %v, err %v; want 2.5, 0.01", ratio, ret, err)
+	}
+	// A shard older than schema 6 is refused with the way to upgrade it.
+	s, err = duckdbsink.Open(ctx, shard, duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`DELETE FROM schema_migrations WHERE version >= 6`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := main.Merge(ctx, shard); err == nil || !strings.Contains(err.Error(), "schema version 5, want 6..7 (upgrade an older shard") {
+		t.Fatalf("schema-5 shard: err = %v", err)
+	}
+}

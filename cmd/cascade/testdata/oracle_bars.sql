@@ -8,4 +8,4 @@ WITH b AS (
 SELECT m.day, m.open = b.open AS open_ok, m.high = b.high AS high_ok, m.low = b.low AS low_ok, m.close = b.close AS close_ok,
   m.trades = b.trades AS trades_ok, abs(m.volume - b.volume) <= 1e-9 * b.volume AS volume_ok,
   abs(m.buy_volume - b.buy_volume) <= 1e-9 * b.volume AS buy_ok
-FROM market_daily m JOIN b USING (day) ORDER BY m.day;
+FROM market_daily m FULL JOIN b USING (day) ORDER BY day;

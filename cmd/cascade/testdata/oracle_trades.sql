@@ -26,7 +26,7 @@ SELECT m.day,
   abs(m.notional - tr.notional) <= 1e-9 * tr.notional AS notional_ok,
   abs(m.funding_sum - fu.funding_sum) <= 1e-15 AS fsum_ok, m.funding_count = fu.funding_count AS fcount_ok, m.funding_last = fu.funding_last AS flast_ok,
   m.oi_open = o.oi_open AS oiopen_ok, m.oi_close = o.oi_close AS oiclose_ok, m.oi_value_close = o.oi_value_close AS oiv_ok
-FROM market_daily m JOIN tr USING (day) LEFT JOIN fu USING (day) LEFT JOIN o USING (day)
+FROM market_daily m FULL JOIN tr USING (day) LEFT JOIN fu USING (day) LEFT JOIN o USING (day)
 ORDER BY m.day;
 
 -- market_bars (1h) against the trades by hour.
@@ -37,5 +37,5 @@ WITH h AS (
   FROM read_parquet('data/exchange=synth/symbol=BTCUSDT/kind=trades/*/*.parquet') GROUP BY 1)
 SELECT count(*) AS hours, bool_and(m.open = h.open AND m.high = h.high AND m.low = h.low AND m.close = h.close) AS ohlc_ok,
   bool_and(abs(m.volume - h.volume) <= 1e-9 * h.volume AND abs(m.notional - h.notional) <= 1e-9 * h.notional) AS volume_ok,
-  count(*) = (SELECT count(*) FROM h) AS hours_ok
+  count(*) = (SELECT count(*) FROM h) AND (SELECT count(*) FROM market_bars) = (SELECT count(*) FROM h) AS hours_ok
 FROM market_bars m JOIN h USING (ts);
