@@ -390,7 +390,7 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 			beginErr = <-begun
 		}
 		if beginErr != nil {
-			return fmt.Errorf("record run start: %w", beginErr)
+			return beginErr
 		}
 		if cerr != nil {
 			return st.EndRun(context.Background(), run)
