@@ -531,3 +531,16 @@ func TestMergeOlderShard(t *testing.T) {
 		t.Fatalf("schema-5 shard: err = %v", err)
 	}
 }
+
+// TestThreads: Options.Threads reaches DuckDB.
+func TestThreads(t *testing.T) {
+	s, err := duckdbsink.Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var n int
+	if err := s.DB().QueryRow("SELECT current_setting('threads')").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("threads %d, err %v; want 1", n, err)
+	}
+}
