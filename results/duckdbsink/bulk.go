@@ -37,7 +37,10 @@ const defaultBulkRows = 8192
 // It returns errNoFile when it cannot write the temporary file (e.g. a
 // read-only or full $TMPDIR); nothing has reached the database then, and
 // the caller uses the Appender.
-func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table, n int) error {
+//
+// Text for JSON columns (isJSON, by column name) goes through json(), which
+// stores it minified as the Appender does.
+func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table, n int, isJSON map[string]bool) error {
 	f, err := os.CreateTemp("", "cascade-bulk-*.parquet")
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNoFile, err)
@@ -56,12 +59,16 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table
 		return fmt.Errorf("%w: write %s for %s: %w", errNoFile, path, t.Name, werr)
 	}
 	names := make([]string, len(t.Cols))
+	exprs := make([]string, len(t.Cols))
 	for j, c := range t.Cols {
 		names[j] = quoteIdent(c.Name)
+		exprs[j] = names[j]
+		if isJSON[c.Name] {
+			exprs[j] = "json(" + names[j] + ")"
+		}
 	}
-	cols := strings.Join(names, ", ")
 	q := fmt.Sprintf(`INSERT INTO %s (run_id, %s) SELECT ?, %s FROM read_parquet('%s')`,
-		quoteIdent(t.Name), cols, cols, strings.ReplaceAll(path, "'", "''"))
+		quoteIdent(t.Name), strings.Join(names, ", "), strings.Join(exprs, ", "), strings.ReplaceAll(path, "'", "''"))
 	if _, err := conn.ExecContext(ctx, q, runID); err != nil {
 		return fmt.Errorf("bulk load %s: %w", t.Name, err)
 	}

@@ -393,7 +393,11 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 		}
 	}
 	if bulk := s.opt.BulkRows; n > 0 && (bulk == 0 && n >= defaultBulkRows || bulk > 0 && n >= bulk) {
-		err := bulkLoad(ctx, conn, runID, t, n)
+		jsonCols := map[string]bool{}
+		for k, c := range dbCols {
+			jsonCols[c] = isJSON[k]
+		}
+		err := bulkLoad(ctx, conn, runID, t, n, jsonCols)
 		if !errors.Is(err, errNoFile) {
 			return err
 		}

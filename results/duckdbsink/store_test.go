@@ -227,7 +227,7 @@ func TestBulkLoadSameRows(t *testing.T) {
 		c[3].Str = append(c[3].Str, []string{"", "long", "it's \"quoted\"", "ünïcødé ✓", strings.Repeat("x", 40)}[k%5])
 		c[4].TS = append(c[4].TS, base.Add(time.Duration(k)*time.Second+time.Duration(k%997)*time.Microsecond+time.Duration(k%1000)*time.Nanosecond))
 		c[5].TS = append(c[5].TS, base.AddDate(0, 0, k%4000-2))
-		c[6].Str = append(c[6].Str, fmt.Sprintf(`{"k":%d,"s":"a\"b"}`, k))
+		c[6].Str = append(c[6].Str, fmt.Sprintf(`{"k": %d, "s":"a\"b" }`, k)) // stored minified by both paths
 	}
 	for _, run := range []struct {
 		id   string
