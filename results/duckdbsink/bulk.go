@@ -24,9 +24,9 @@ import (
 // defaultBulkRows is the table size from which appendTable loads rows
 // through a temporary Parquet file instead of the row Appender: DuckDB
 // then reads whole columns where the Appender takes one boxed value at a
-// time (measured: a third less CPU for a scenario's 75k estimated
-// liquidations; below a few thousand rows the file costs more than it
-// saves).
+// time. BenchmarkCommit1M measures a million estimated liquidations: the
+// commit takes 0.76-0.84 of the Appender's time. Small tables stay on the
+// Appender, where a file is only overhead; the threshold is not tuned.
 const defaultBulkRows = 8192
 
 // bulkLoad inserts t's rows (with runID first) into the table of the same
