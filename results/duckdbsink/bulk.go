@@ -29,8 +29,8 @@ import (
 // Appender, where a file is only overhead; the threshold is not tuned.
 const defaultBulkRows = 8192
 
-// bulkLoad inserts t's rows (with runID first) into the table of the same
-// name: it writes them to a temporary uncompressed Parquet file (NaN
+// bulkLoad inserts t's n rows (with key in the column keyCol) into the
+// table name: it writes them to a temporary uncompressed Parquet file (NaN
 // floats as nulls) and runs INSERT ... SELECT from it on conn, naming the
 // columns, so database columns t lacks are NULL as with the Appender.
 //
@@ -40,7 +40,7 @@ const defaultBulkRows = 8192
 //
 // Text for JSON columns (isJSON, by column name) goes through json(), which
 // stores it minified as the Appender does.
-func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table, n int, isJSON map[string]bool) error {
+func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol, key string, t results.Table, n int, isJSON map[string]bool) error {
 	f, err := os.CreateTemp("", "cascade-bulk-*.parquet")
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNoFile, err)
@@ -67,9 +67,9 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, runID string, t results.Table
 			exprs[j] = "json(" + names[j] + ")"
 		}
 	}
-	q := fmt.Sprintf(`INSERT INTO %s (run_id, %s) SELECT ?, %s FROM read_parquet('%s')`,
-		quoteIdent(t.Name), strings.Join(names, ", "), strings.Join(exprs, ", "), strings.ReplaceAll(path, "'", "''"))
-	if _, err := conn.ExecContext(ctx, q, runID); err != nil {
+	q := fmt.Sprintf(`INSERT INTO %s (%s, %s) SELECT ?, %s FROM read_parquet('%s')`,
+		quoteIdent(name), quoteIdent(keyCol), strings.Join(names, ", "), strings.Join(exprs, ", "), strings.ReplaceAll(path, "'", "''"))
+	if _, err := conn.ExecContext(ctx, q, key); err != nil {
 		return fmt.Errorf("bulk load %s: %w", t.Name, err)
 	}
 	return nil

@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // PruneResult is what Prune deleted (or, in a dry run, would delete).
 type PruneResult struct {
-	Runs   []PrunedRun      // the runs, oldest first
-	Rows   map[string]int64 // result rows by table (the runs table excluded)
+	Runs []PrunedRun // the runs, oldest first
+	// Rows counts the deleted result rows by table, the runs table
+	// excluded. For a shared table (migration 8) it counts the stored rows
+	// that no remaining run shows; rows a kept run shows too stay.
+	Rows   map[string]int64
 	DryRun bool
 }
 
@@ -86,8 +90,29 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// The result tables first: runs still holds what selects the victims.
+	// The result tables first: runs still holds what selects the victims;
+	// and the shared rows before table_sets, which says whose they are.
 	in := "run_id IN (SELECT run_id FROM (" + pruneIDs + "))"
+	shared, err := sharedTables(ctx, conn, "")
+	if err != nil {
+		return nil, fmt.Errorf("prune %s: %w", s.path, err)
+	}
+	for _, t := range shared {
+		// The sets only pruned runs show.
+		orphan := fmt.Sprintf(`set_id IN (SELECT set_id FROM table_sets WHERE table_name = '%[1]s' AND %[2]s)
+			AND set_id NOT IN (SELECT set_id FROM table_sets WHERE table_name = '%[1]s' AND NOT %[2]s)`, t, in)
+		var n int64
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, quoteIdent(t+sharedSuffix), orphan), keep).Scan(&n); err != nil {
+			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
+		}
+		res.Rows[t] = n
+		if dryRun || n == 0 {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s`, quoteIdent(t+sharedSuffix), orphan), keep); err != nil {
+			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
+		}
+	}
 	for _, t := range tables {
 		var n int64
 		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, quoteIdent(t), in), keep).Scan(&n); err != nil {
@@ -143,6 +168,34 @@ func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error)
 			return nil, err
 		}
 		tables = append(tables, t)
+	}
+	return tables, rows.Err()
+}
+
+// sharedTables lists the tables of the attached database db (empty: the
+// current one) whose rows are stored once per content (migration 8): the
+// names of the views, each over the table name+sharedSuffix keyed by
+// set_id.
+func sharedTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
+	where := "c.database_name = current_database()"
+	args := []any{}
+	if db != "" {
+		where, args = "c.database_name = ?", append(args, db)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
+		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'set_id' AND c.table_name LIKE '%\`+sharedSuffix+`' ESCAPE '\' ORDER BY 1`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		tables = append(tables, strings.TrimSuffix(t, sharedSuffix))
 	}
 	return tables, rows.Err()
 }

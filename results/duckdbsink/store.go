@@ -50,6 +50,10 @@ type Options struct {
 	// rows through a temporary Parquet file rather than the row Appender
 	// (0: 8192; negative: never). The stored rows are the same.
 	BulkRows int
+
+	// schema, if > 0, stops the migrations at that version (tests build
+	// files of older versions with it).
+	schema int
 }
 
 // Store is an open results database.
@@ -213,6 +217,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if cur > len(ms) {
 		return fmt.Errorf("results %s has schema version %d, newer than this cascade's %d: upgrade cascade", s.path, cur, len(ms))
 	}
+	if s.opt.schema > 0 && s.opt.schema < len(ms) {
+		ms = ms[:max(s.opt.schema, cur)]
+	}
 	for _, m := range ms[cur:] {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
@@ -321,7 +328,7 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 		}
 	}()
 	for _, t := range tables {
-		if err := s.appendTable(ctx, conn, r.ID, t); err != nil {
+		if err := s.storeTable(ctx, conn, r.ID, t); err != nil {
 			return fmt.Errorf("commit run %s: %w", r.ID, err)
 		}
 	}
@@ -343,18 +350,62 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 	return nil
 }
 
-// appendTable appends t's rows (with run_id first) through the Appender on
-// the transaction's connection. Columns are matched by name to the
-// table's columns in the database; database columns t lacks are NULL, a
-// column of t the database lacks is an error.
-func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
+// storeTable stores t's rows for the run on the transaction's connection.
+// A table the schema shares between runs (a view t.Name over the table
+// t.Name+"_rows", see migration 8) is stored once per distinct content:
+// its rows go to t.Name+"_rows" under a set_id, the SHA-256 of the rows,
+// unless a set with that id is already there, and table_sets links the
+// run to the set. An empty shared table links nothing: the view shows no
+// rows for the run either way. Other tables get their rows with run_id.
+func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
 	n, err := t.Rows()
 	if err != nil {
 		return err
 	}
-	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type = 'JSON' FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index`, t.Name)
+	var shared bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database()`,
+		t.Name+sharedSuffix).Scan(&shared); err != nil {
+		return fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	if !shared {
+		return s.appendTable(ctx, conn, t.Name, "run_id", runID, t, n)
+	}
+	if n == 0 {
+		return nil
+	}
+	setID, err := results.Digest([]results.Table{t})
 	if err != nil {
-		return fmt.Errorf("columns of %s: %w", t.Name, err)
+		return err
+	}
+	var have bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM table_sets WHERE table_name = ? AND set_id = ?`, t.Name, setID).Scan(&have); err != nil {
+		return fmt.Errorf("table %s: %w", t.Name, err)
+	}
+	if !have {
+		if err := s.appendTable(ctx, conn, t.Name+sharedSuffix, "set_id", setID, t, n); err != nil {
+			return err
+		}
+	} else {
+		s.log.Debug("rows already stored", "table", t.Name, "rows", n, "set", setID[:16])
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO table_sets (run_id, table_name, set_id) VALUES (?, ?, ?)`, runID, t.Name, setID); err != nil {
+		return fmt.Errorf("table %s: link run to its rows: %w", t.Name, err)
+	}
+	return nil
+}
+
+// sharedSuffix names the table holding a shared table's rows (migration 8).
+const sharedSuffix = "_rows"
+
+// appendTable appends t's n rows to the database table name, with key
+// (the column keyCol, first in the table) in front, through the Appender
+// on the transaction's connection or, for large tables, bulkLoad. Columns
+// are matched by name to the table's columns in the database; database
+// columns t lacks are NULL, a column of t the database lacks is an error.
+func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, name, keyCol, key string, t results.Table, n int) error {
+	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type = 'JSON' FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index`, name)
+	if err != nil {
+		return fmt.Errorf("columns of %s: %w", name, err)
 	}
 	var dbCols []string
 	var isJSON []bool
@@ -369,9 +420,9 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("columns of %s: %w", t.Name, err)
+		return fmt.Errorf("columns of %s: %w", name, err)
 	}
-	if len(dbCols) == 0 || dbCols[0] != "run_id" {
+	if len(dbCols) == 0 || dbCols[0] != keyCol {
 		return fmt.Errorf("table %s: not in the results schema (columns %v)", t.Name, dbCols)
 	}
 	pos := make([]int, len(dbCols)) // index into t.Cols, or -1
@@ -397,19 +448,19 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, runID string, t
 		for k, c := range dbCols {
 			jsonCols[c] = isJSON[k]
 		}
-		err := bulkLoad(ctx, conn, runID, t, n, jsonCols)
+		err := bulkLoad(ctx, conn, name, keyCol, key, t, n, jsonCols)
 		if !errors.Is(err, errNoFile) {
 			return err
 		}
 		s.log.Debug("bulk load unavailable; using the appender", "table", t.Name, "err", err)
 	}
 	return conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", t.Name)
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", name)
 		if err != nil {
-			return fmt.Errorf("appender for %s: %w", t.Name, err)
+			return fmt.Errorf("appender for %s: %w", name, err)
 		}
 		row := make([]driver.Value, len(dbCols))
-		row[0] = runID
+		row[0] = key
 		for i := 0; i < n; i++ {
 			for k := 1; k < len(dbCols); k++ {
 				if j := pos[k]; j >= 0 && isJSON[k] && t.Cols[j].Type == results.String {
@@ -515,6 +566,14 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("merge %s: %w", path, err)
 	}
+	shared, err := sharedTables(ctx, conn, "")
+	if err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
+	theirShared, err := sharedTables(ctx, conn, "shard")
+	if err != nil {
+		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return 0, err
 	}
@@ -527,6 +586,31 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE merge_ids AS SELECT run_id FROM shard.runs
 		WHERE status <> 'running' AND run_id NOT IN (SELECT run_id FROM runs)`); err != nil {
 		return 0, fmt.Errorf("merge %s: %w", path, err)
+	}
+	// Shared rows (migration 8) first: table_sets, copied with the other
+	// run tables below, still says which sets this file already has.
+	for _, t := range shared {
+		var qs []string
+		switch {
+		case slices.Contains(theirShared, t):
+			qs = []string{fmt.Sprintf(`INSERT INTO %[1]q BY NAME SELECT * FROM shard.%[1]q
+				WHERE set_id IN (SELECT set_id FROM shard.table_sets WHERE table_name = '%[2]s' AND run_id IN (SELECT run_id FROM merge_ids))
+				AND set_id NOT IN (SELECT set_id FROM table_sets WHERE table_name = '%[2]s')`, t+sharedSuffix, t)}
+		case slices.Contains(tables, t):
+			// A shard older than version 8 keeps the rows by run_id: each
+			// run's rows become a set named by the run, as migration 8
+			// does.
+			tables = slices.DeleteFunc(tables, func(x string) bool { return x == t })
+			qs = []string{
+				fmt.Sprintf(`INSERT INTO %q BY NAME SELECT * EXCLUDE (run_id), run_id AS set_id FROM shard.%q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t+sharedSuffix, t),
+				fmt.Sprintf(`INSERT INTO table_sets SELECT DISTINCT run_id, '%[1]s', run_id FROM shard.%[1]q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t),
+			}
+		}
+		for _, q := range qs {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return 0, fmt.Errorf("merge %s table %s: %w", path, t, err)
+			}
+		}
 	}
 	for _, t := range tables {
 		q := fmt.Sprintf(`INSERT INTO %q BY NAME SELECT * FROM shard.%q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t, t)

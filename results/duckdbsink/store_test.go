@@ -372,8 +372,10 @@ func TestPrune(t *testing.T) {
 		for _, r := range res.Runs {
 			gone = append(gone, r.ID)
 		}
-		if strings.Join(gone, " ") != "a1 a-old-fail a2" || res.Rows["market_daily"] != 6 || res.DryRun != dry {
-			t.Errorf("dry run %v: pruned %v, %d market_daily rows; want a1 a-old-fail a2, 6", dry, gone, res.Rows["market_daily"])
+		// Every completed run stored the same rows: kept runs still show
+		// them, so only the pruned runs' links go.
+		if strings.Join(gone, " ") != "a1 a-old-fail a2" || res.Rows["market_daily"] != 0 || res.Rows["table_sets"] != 2 || res.DryRun != dry {
+			t.Errorf("dry run %v: pruned %v, rows %v; want a1 a-old-fail a2, 0 market_daily, 2 table_sets", dry, gone, res.Rows)
 		}
 		wantRuns, wantRows := len(runs), 5*3
 		if !dry {
@@ -398,12 +400,11 @@ func TestPrune(t *testing.T) {
 func TestMigrationUnwrapsJSON(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.duckdb")
-	s, err := duckdbsink.Open(ctx, path, duckdbsink.Options{})
+	s, err := duckdbsink.OpenVersion(ctx, path, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`DELETE FROM schema_migrations WHERE version >= 7`,
 		`INSERT INTO hypothesis_events (run_id, spec, hypothesis, variant, ts, sample, entry, features, returns, tbs, next_cascade)
 		 VALUES ('old', 0, 'h', 0, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'in', 1, to_json('{"ratio":2.5}'), to_json('{"24h":0.01}'), 0, 0),
 		        ('new', 0, 'h', 0, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'in', 1, '{"ratio":3}', '{"24h":0.02}', 0, 0)`,
@@ -476,19 +477,20 @@ func TestPruneNewestByFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Runs) != 1 || res.Runs[0].ID != "a2" || res.Rows["market_daily"] != 1 {
+	if len(res.Runs) != 1 || res.Runs[0].ID != "a2" || res.Rows["table_sets"] != 1 {
 		t.Fatalf("would prune %+v (%v); want a2 only", res.Runs, res.Rows)
 	}
 }
 
 // TestMergeOlderShard: a shard of schema 6 (JSON text stored as JSON
-// strings) merges into a schema-7 file with its JSON unwrapped; an older
+// strings, market tables keyed by run_id) merges into a current file with
+// its JSON unwrapped and its market rows shown under the run; an older
 // schema is refused with the way to upgrade it.
 func TestMergeOlderShard(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	shard := filepath.Join(dir, "shard.duckdb")
-	s, err := duckdbsink.Open(ctx, shard, duckdbsink.Options{})
+	s, err := duckdbsink.OpenVersion(ctx, shard, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +502,6 @@ func TestMergeOlderShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`DELETE FROM schema_migrations WHERE version >= 7`,
 		`INSERT INTO hypothesis_events (run_id, spec, hypothesis, variant, ts, sample, entry, features, returns, tbs, next_cascade)
 		 VALUES ('old', 0, 'h', 0, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'in', 1, to_json('{"ratio":2.5}'), to_json('{"24h":0.01}'), 0, 0)`,
 	} {
@@ -521,6 +522,12 @@ func TestMergeOlderShard(t *testing.T) {
 	if err := main.DB().QueryRow(`SELECT json_extract(features, '$.ratio')::DOUBLE, json_extract(returns, '$.24h')::DOUBLE FROM hypothesis_events`).Scan(&ratio, &ret); err != nil || ratio != 2.5 || ret != 0.01 {
 		t.Fatalf("merged features ratio %v, return %v, err %v; want 2.5, 0.01", ratio, ret, err)
 	}
+	// The shard's market_daily rows (by run_id before schema 8) show
+	// under the run.
+	var days int
+	if err := main.DB().QueryRow(`SELECT count(*) FROM market_daily WHERE run_id = 'old'`).Scan(&days); err != nil || days != 1 {
+		t.Fatalf("merged market_daily rows %d, err %v; want 1", days, err)
+	}
 	// A shard older than schema 6 is refused with the way to upgrade it.
 	s, err = duckdbsink.Open(ctx, shard, duckdbsink.Options{})
 	if err != nil {
@@ -530,7 +537,7 @@ func TestMergeOlderShard(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if _, err := main.Merge(ctx, shard); err == nil || !strings.Contains(err.Error(), "schema version 5, want 6..7 (upgrade an older shard") {
+	if _, err := main.Merge(ctx, shard); err == nil || !strings.Contains(err.Error(), "schema version 5, want 6..8 (upgrade an older shard") {
 		t.Fatalf("schema-5 shard: err = %v", err)
 	}
 }

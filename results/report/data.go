@@ -192,8 +192,11 @@ func Load(ctx context.Context, db *sql.DB, runID string) (*Data, error) {
 }
 
 func loadTables(ctx context.Context, db *sql.DB, d *Data) error {
+	// Views too: since schema 8 the market and simulator tables are views.
 	rows, err := db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
-		WHERE database_name = current_database() AND schema_name = 'main'`)
+		WHERE database_name = current_database() AND schema_name = 'main'
+		UNION ALL SELECT view_name FROM duckdb_views()
+		WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal`)
 	if err != nil {
 		return fmt.Errorf("list tables: %w", err)
 	}

@@ -1,0 +1,152 @@
+package duckdbsink_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cascade-research/cascade/results"
+	"github.com/cascade-research/cascade/results/duckdbsink"
+)
+
+// commitAll begins and commits each run with its tables; runs start an
+// hour apart in the order given, the first one from hours after midnight.
+func commitAll(t *testing.T, s *duckdbsink.Store, from int, runs []string, tables map[string][]results.Table) {
+	t.Helper()
+	ctx := context.Background()
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, id := range runs {
+		r := newRun(id)
+		r.Started = t0.Add(time.Duration(from+i) * time.Hour)
+		r.Finished = r.Started.Add(time.Minute)
+		if err := s.BeginRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CommitRun(ctx, r, tables[id]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// countBy returns the query's (key, count) rows as a map.
+func countBy(t *testing.T, s *duckdbsink.Store, q string) map[string]int {
+	t.Helper()
+	rows, err := s.DB().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = n
+	}
+	return out
+}
+
+// TestSharedRows: runs whose market table has the same rows store them
+// once (through the Appender and the bulk path alike) and each run still
+// sees them under its run_id; prune frees stored rows only when no kept
+// run shows them; merge does not copy rows the file already holds.
+func TestSharedRows(t *testing.T) {
+	for _, bulk := range []int{-1, 2} {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s, err := duckdbsink.Open(ctx, filepath.Join(dir, "r.duckdb"), duckdbsink.Options{BulkRows: bulk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitAll(t, s, 0, []string{"a", "b", "c", "d"}, map[string][]results.Table{
+			"a": {daily(3)}, "b": {daily(3)}, "c": {daily(4)}, "d": {daily(0)},
+		})
+		view := countBy(t, s, `SELECT run_id, count(*) FROM market_daily GROUP BY ALL`)
+		stored := countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`)
+		if len(view) != 3 || view["a"] != 3 || view["b"] != 3 || view["c"] != 4 || stored["rows"] != 7 {
+			t.Fatalf("bulk %d: view %v, stored %v; want a 3, b 3, c 4 and 7 stored", bulk, view, stored)
+		}
+		// The view's rows are the table's rows.
+		var same bool
+		if err := s.DB().QueryRow(`SELECT (SELECT list(x ORDER BY day) FROM (SELECT * EXCLUDE (run_id) FROM market_daily WHERE run_id = 'a') x) =
+			(SELECT list(x ORDER BY day) FROM (SELECT * EXCLUDE (run_id) FROM market_daily WHERE run_id = 'b') x)`).Scan(&same); err != nil || !same {
+			t.Fatalf("bulk %d: runs a and b differ (%v, %v)", bulk, same, err)
+		}
+
+		// A shard with a run of the same rows and one of new rows.
+		shard, err := duckdbsink.Open(ctx, filepath.Join(dir, "shard.duckdb"), duckdbsink.Options{BulkRows: bulk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitAll(t, shard, 4, []string{"e", "f"}, map[string][]results.Table{"e": {daily(3)}, "f": {daily(5)}})
+		shard.Close()
+		if n, err := s.Merge(ctx, filepath.Join(dir, "shard.duckdb")); err != nil || n != 2 {
+			t.Fatalf("bulk %d: merge %d runs, %v", bulk, n, err)
+		}
+		view = countBy(t, s, `SELECT run_id, count(*) FROM market_daily GROUP BY ALL`)
+		stored = countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`)
+		if view["e"] != 3 || view["f"] != 5 || stored["rows"] != 12 {
+			t.Fatalf("bulk %d: after merge view %v, stored %v; want e 3, f 5 and 12 stored", bulk, view, stored)
+		}
+
+		// Keep the newest 3 (d, e, f; all scenario s): a, b and c go.
+		// Run e still shows a's and b's rows; c's are freed.
+		res, err := s.Prune(ctx, 3, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`)
+		if len(res.Runs) != 3 || res.Rows["market_daily"] != 4 || stored["rows"] != 8 {
+			t.Fatalf("bulk %d: pruned %v (rows %v), %v stored; want 3 runs, 4 freed, 8 stored", bulk, res.Runs, res.Rows, stored)
+		}
+		if view = countBy(t, s, `SELECT run_id, count(*) FROM market_daily GROUP BY ALL`); len(view) != 2 || view["e"] != 3 || view["f"] != 5 {
+			t.Fatalf("bulk %d: after prune view %v; want e 3, f 5", bulk, view)
+		}
+		s.Close()
+	}
+}
+
+// TestMigrationSharesRows: a file of schema 7 keeps its market rows and
+// their columns when migration 8 makes the table a view.
+func TestMigrationSharesRows(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	s, err := duckdbsink.OpenVersion(ctx, path, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, s, 0, []string{"x", "y"}, map[string][]results.Table{"x": {daily(2)}, "y": {daily(2)}})
+	colsQ := `SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM duckdb_columns() WHERE table_name = 'market_daily'`
+	contentQ := `SELECT string_agg(t::VARCHAR, '; ' ORDER BY run_id, day) FROM market_daily t`
+	var cols, content string
+	if err := s.DB().QueryRow(colsQ).Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow(contentQ).Scan(&content); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = duckdbsink.Open(ctx, path, duckdbsink.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var cols8, content8 string
+	if err := s.DB().QueryRow(colsQ).Scan(&cols8); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow(contentQ).Scan(&content8); err != nil {
+		t.Fatal(err)
+	}
+	if cols8 != cols || content8 != content {
+		t.Fatalf("after migration 8:\ncolumns %s\nwant    %s\nrows %s\nwant %s", cols8, cols, content8, content)
+	}
+	// Rows written before stay one set per run; a new run of the same
+	// rows stores them again once, as a set of its own.
+	commitAll(t, s, 2, []string{"z"}, map[string][]results.Table{"z": {daily(2)}})
+	if n := countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`); n["rows"] != 6 {
+		t.Fatalf("stored %v, want 6", n)
+	}
+}
