@@ -96,14 +96,29 @@ func (t *Table) Rows() (int, error) {
 // digests mean bit-identical results).
 func Digest(tables []Table) (string, error) {
 	h := sha256.New()
-	var buf [8]byte
+	// The bytes go through a buffer: one hash Write per 8-byte value costs
+	// more than the hashing. The stream, and so the digest, is the same.
+	buf := make([]byte, 0, 64<<10)
+	flush := func() {
+		h.Write(buf)
+		buf = buf[:0]
+	}
 	put := func(x uint64) {
-		binary.LittleEndian.PutUint64(buf[:], x)
-		h.Write(buf[:])
+		if len(buf)+8 > cap(buf) {
+			flush()
+		}
+		buf = binary.LittleEndian.AppendUint64(buf, x)
 	}
 	str := func(s string) {
 		put(uint64(len(s)))
-		h.Write([]byte(s))
+		if len(buf)+len(s) > cap(buf) {
+			flush()
+		}
+		if len(s) > cap(buf) {
+			h.Write([]byte(s))
+			return
+		}
+		buf = append(buf, s...)
 	}
 	for _, t := range tables {
 		n, err := t.Rows()
@@ -146,5 +161,6 @@ func Digest(tables []Table) (string, error) {
 			}
 		}
 	}
+	flush()
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
