@@ -14,6 +14,8 @@ import (
 	"github.com/cascade-research/cascade/data/synth"
 	"github.com/cascade-research/cascade/results"
 	"github.com/cascade-research/cascade/results/duckdbsink"
+	"github.com/cascade-research/cascade/scenarios"
+	"github.com/cascade-research/cascade/strategies"
 )
 
 // slowWriter is a log handler that holds the batch writer when it opens
@@ -79,5 +81,53 @@ func TestBatchFailureRecordedAfterLateBegin(t *testing.T) {
 	}
 	if status != "failed" || msg == "" {
 		t.Errorf("runs row: status %s, error %q; want failed with the error", status, msg)
+	}
+}
+
+// TestByCost: scenarios start largest first; a strategy variant (an
+// account on every event) weighs ten hypothesis variants (evaluated on the
+// grid), a longer range weighs more, and a file that does not load comes
+// first.
+func TestByCost(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"hyp.yaml": `name: hyp
+data: {root: x, exchange: synth, symbol: BTCUSDT, start: 2022-01-01, end: 2024-12-31}
+hypotheses:
+  - name: oi_divergence
+    params: {window: [12h, 24h, 72h], oi_rise: [0.03, 0.05], price_fall: [0.02, 0.04]}
+    horizons: [24h, 72h]
+`,
+		"strat.yaml": `name: strat
+data: {root: x, exchange: synth, symbol: BTCUSDT, start: 2022-01-01, end: 2024-12-31}
+strategies:
+  - name: ma_crossover
+    params: {bar: [1h, 4h], fast: [10, 20], slow: [50, 100]}
+`,
+		"short.yaml": `name: short
+data: {root: x, exchange: synth, symbol: BTCUSDT, start: 2024-01-01, end: 2024-03-31}
+strategies:
+  - name: ma_crossover
+    params: {bar: [1h, 4h], fast: [10, 20], slow: [50, 100]}
+`,
+		"plain.yaml": "name: plain\ndata: {root: x, exchange: synth, symbol: BTCUSDT, start: 2022-01-01, end: 2024-12-31}\n",
+		"bad.yaml":   "name: [\n",
+	}
+	var paths []string
+	for _, name := range []string{"bad.yaml", "hyp.yaml", "plain.yaml", "short.yaml", "strat.yaml"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(files[name]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	var got []string
+	for _, i := range byCost(paths, scenarios.Options{Environ: []string{}, Strategies: strategies.Specs()}) {
+		got = append(got, strings.TrimSuffix(filepath.Base(paths[i]), ".yaml"))
+	}
+	// strat: 1096 days x (10 + 8); hyp: 1096 x (10 + 2.4); plain: 1096 x 10;
+	// short: 91 x 18.
+	if want := "bad strat hyp plain short"; strings.Join(got, " ") != want {
+		t.Fatalf("order %s, want %s", strings.Join(got, " "), want)
 	}
 }
