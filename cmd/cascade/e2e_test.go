@@ -184,12 +184,17 @@ func TestE2EBadInputExitCodes(t *testing.T) {
 // killAt starts a run that pauses at stage, SIGKILLs it there, and checks
 // that the database is readable, earlier runs are intact, no partial rows
 // are visible and the dead run is reported as failed.
+//
+// The killed run covers one day less than the others, so its market and
+// simulator rows are new (not already stored by the first run, schema 8):
+// the kill mid-commit lands after they were written.
 func killAt(t *testing.T, stage string) {
 	dir := workspace(t)
 	mustRun(t, dir, "run", "s.yaml")
 	before := count(t, dir, "select count(*) from market_daily")
+	stored := count(t, dir, "select (select count(*) from market_daily_rows) + (select count(*) from liquidations_est_rows) + (select count(*) from table_sets)")
 
-	cmd, _ := startHeld(t, dir, stage, "run", "s.yaml")
+	cmd, _ := startHeld(t, dir, stage, "run", "s.yaml", "--set", "data.end=2024-01-02")
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +204,9 @@ func killAt(t *testing.T, stage string) {
 		// The killed process held the file mid-transaction; it is free now.
 		if got := count(t, dir, "select count(*) from market_daily"); got != before {
 			t.Fatalf("after kill mid-commit market_daily = %q, want %q (no partial rows)", got, before)
+		}
+		if got := count(t, dir, "select (select count(*) from market_daily_rows) + (select count(*) from liquidations_est_rows) + (select count(*) from table_sets)"); got != stored {
+			t.Fatalf("after kill mid-commit stored rows and links = %q, want %q", got, stored)
 		}
 	}
 	// The next writer reaps the dead run; results stay intact.

@@ -64,7 +64,7 @@ func sqlRows(t *testing.T, dir, q string) []map[string]any {
 // rowCount counts the run's rows in table, 0 if the table does not exist.
 func rowCount(t *testing.T, dir, table, runID string) int {
 	t.Helper()
-	if len(sqlRows(t, dir, "select 1 from duckdb_tables() where table_name = '"+table+"'")) == 0 {
+	if len(sqlRows(t, dir, "select 1 from duckdb_tables() where table_name = '"+table+"' union all select 1 from duckdb_views() where view_name = '"+table+"'")) == 0 {
 		return 0
 	}
 	rows := sqlRows(t, dir, "select count(*) as n from "+table+" where run_id = '"+runID+"'")

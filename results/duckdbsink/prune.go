@@ -12,7 +12,9 @@ type PruneResult struct {
 	Runs []PrunedRun // the runs, oldest first
 	// Rows counts the deleted result rows by table, the runs table
 	// excluded. For a shared table (migration 8) it counts the stored rows
-	// that no remaining run shows; rows a kept run shows too stay.
+	// that no remaining run shows; rows a kept run shows too stay. The
+	// links of the pruned runs to their shared rows count under
+	// "table_sets".
 	Rows   map[string]int64
 	DryRun bool
 }
@@ -98,9 +100,9 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 		return nil, fmt.Errorf("prune %s: %w", s.path, err)
 	}
 	for _, t := range shared {
-		// The sets only pruned runs show.
-		orphan := fmt.Sprintf(`set_id IN (SELECT set_id FROM table_sets WHERE table_name = '%[1]s' AND %[2]s)
-			AND set_id NOT IN (SELECT set_id FROM table_sets WHERE table_name = '%[1]s' AND NOT %[2]s)`, t, in)
+		// The sets no remaining run shows: those only pruned runs showed,
+		// and any left unlinked (by hand-made deletions).
+		orphan := fmt.Sprintf(`set_id NOT IN (SELECT set_id FROM table_sets WHERE table_name = '%s' AND NOT %s)`, t, in)
 		var n int64
 		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, quoteIdent(t+sharedSuffix), orphan), keep).Scan(&n); err != nil {
 			return nil, fmt.Errorf("prune %s table %s: %w", s.path, t, err)
@@ -174,8 +176,8 @@ func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error)
 
 // sharedTables lists the tables of the attached database db (empty: the
 // current one) whose rows are stored once per content (migration 8): the
-// names of the views, each over the table name+sharedSuffix keyed by
-// set_id.
+// names of the views, each over the table name+sharedSuffix whose first
+// column is set_id (the rule storeTable follows).
 func sharedTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
 	where := "c.database_name = current_database()"
 	args := []any{}
@@ -184,7 +186,7 @@ func sharedTables(ctx context.Context, conn *sql.Conn, db string) ([]string, err
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
 		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
-		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'set_id' AND c.table_name LIKE '%\`+sharedSuffix+`' ESCAPE '\' ORDER BY 1`, args...)
+		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'set_id' AND c.column_index = 1 AND c.table_name LIKE '%\`+sharedSuffix+`' ESCAPE '\' ORDER BY 1`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package duckdbsink_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,8 +93,33 @@ func TestSharedRows(t *testing.T) {
 			t.Fatalf("bulk %d: after merge view %v, stored %v; want e 3, f 5 and 12 stored", bulk, view, stored)
 		}
 
+		// Merging the shard again adds nothing; a shard run whose id the
+		// file already has (a, with other rows) brings neither the run
+		// nor its rows.
+		again, err := duckdbsink.Open(ctx, filepath.Join(dir, "shard.duckdb"), duckdbsink.Options{BulkRows: bulk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitAll(t, again, 6, []string{"a"}, map[string][]results.Table{"a": {daily(9)}})
+		again.Close()
+		if n, err := s.Merge(ctx, filepath.Join(dir, "shard.duckdb")); err != nil || n != 0 {
+			t.Fatalf("bulk %d: second merge %d runs, %v; want 0", bulk, n, err)
+		}
+		if stored = countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`); stored["rows"] != 12 {
+			t.Fatalf("bulk %d: after the second merge %v stored, want 12", bulk, stored)
+		}
+
 		// Keep the newest 3 (d, e, f; all scenario s): a, b and c go.
-		// Run e still shows a's and b's rows; c's are freed.
+		// Run e still shows a's and b's rows; c's are freed. A dry run
+		// says so and changes nothing.
+		dry, err := s.Prune(ctx, 3, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`)
+		if len(dry.Runs) != 3 || dry.Rows["market_daily"] != 4 || dry.Rows["table_sets"] != 3 || stored["rows"] != 12 {
+			t.Fatalf("bulk %d: dry run: %v (rows %v), %v stored; want 3 runs, 4 rows and 3 links to free, 12 stored", bulk, dry.Runs, dry.Rows, stored)
+		}
 		res, err := s.Prune(ctx, 3, false)
 		if err != nil {
 			t.Fatal(err)
@@ -104,6 +130,14 @@ func TestSharedRows(t *testing.T) {
 		}
 		if view = countBy(t, s, `SELECT run_id, count(*) FROM market_daily GROUP BY ALL`); len(view) != 2 || view["e"] != 3 || view["f"] != 5 {
 			t.Fatalf("bulk %d: after prune view %v; want e 3, f 5", bulk, view)
+		}
+		// Rows no run links (after a hand-made deletion) go at the next
+		// prune too.
+		if _, err := s.DB().Exec(`DELETE FROM table_sets WHERE run_id = 'f'`); err != nil {
+			t.Fatal(err)
+		}
+		if res, err = s.Prune(ctx, 3, false); err != nil || res.Rows["market_daily"] != 5 {
+			t.Fatalf("bulk %d: prune of unlinked rows: %v, %v; want 5 rows", bulk, res, err)
 		}
 		s.Close()
 	}
@@ -148,5 +182,57 @@ func TestMigrationSharesRows(t *testing.T) {
 	commitAll(t, s, 2, []string{"z"}, map[string][]results.Table{"z": {daily(2)}})
 	if n := countBy(t, s, `SELECT 'rows', count(*) FROM market_daily_rows`); n["rows"] != 6 {
 		t.Fatalf("stored %v, want 6", n)
+	}
+}
+
+// TestSharedCommitFails: a commit that fails after storing a new set
+// leaves neither rows nor links, and a later commit of the same rows
+// stores them.
+func TestSharedCommitFails(t *testing.T) {
+	ctx := context.Background()
+	s, err := duckdbsink.Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	bad := results.Table{Name: "no_such_table", Cols: []results.Column{{Name: "x", Type: results.Int, I64: []int64{1}}}}
+	r := newRun("a")
+	if err := s.BeginRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRun(ctx, r, []results.Table{daily(7), bad}); err == nil || !strings.Contains(err.Error(), "no_such_table") {
+		t.Fatalf("commit with a bad table: err = %v", err)
+	}
+	if n := countBy(t, s, `SELECT 'n', (SELECT count(*) FROM market_daily_rows) + (SELECT count(*) FROM table_sets)`); n["n"] != 0 {
+		t.Fatalf("failed commit left %d rows and links", n["n"])
+	}
+	commitAll(t, s, 1, []string{"b"}, map[string][]results.Table{"b": {daily(7)}})
+	if n := countBy(t, s, `SELECT run_id, count(*) FROM market_daily GROUP BY ALL`); len(n) != 1 || n["b"] != 7 {
+		t.Fatalf("after a later commit the view shows %v, want b 7", n)
+	}
+}
+
+// TestSharedViewColumns: each shared view has run_id and then its stored
+// table's columns after set_id, in order (a migration that changes an
+// X_rows table must recreate its view).
+func TestSharedViewColumns(t *testing.T) {
+	ctx := context.Background()
+	s, err := duckdbsink.Open(ctx, filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cols := func(table string) string {
+		var c string
+		if err := s.DB().QueryRow(`SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) FROM duckdb_columns() WHERE table_name = ?`, table).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, v := range []string{"market_daily", "market_bars", "liquidations_est", "cascades", "liq_heatmap"} {
+		view, stored := cols(v), cols(v+"_rows")
+		if want := "run_id VARCHAR" + strings.TrimPrefix(stored, "set_id VARCHAR"); !strings.HasPrefix(stored, "set_id VARCHAR, ") || view != want {
+			t.Errorf("view %s has columns\n%s\nwant\n%s", v, view, want)
+		}
 	}
 }

@@ -2,9 +2,11 @@ package duckdbsink
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -352,43 +354,46 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 
 // storeTable stores t's rows for the run on the transaction's connection.
 // A table the schema shares between runs (a view t.Name over the table
-// t.Name+"_rows", see migration 8) is stored once per distinct content:
-// its rows go to t.Name+"_rows" under a set_id, the SHA-256 of the rows,
-// unless a set with that id is already there, and table_sets links the
-// run to the set. An empty shared table links nothing: the view shows no
-// rows for the run either way. Other tables get their rows with run_id.
+// t.Name+"_rows" whose first column is set_id, see migration 8) is stored
+// once per distinct content: its rows go to t.Name+"_rows" under a set_id
+// (setID), unless a set with that id is already there, and table_sets
+// links the run to the set. An empty shared table links nothing: the view
+// shows no rows for the run either way. Other tables get their rows with
+// run_id.
 func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
 	n, err := t.Rows()
 	if err != nil {
 		return err
 	}
-	var shared bool
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database()`,
-		t.Name+sharedSuffix).Scan(&shared); err != nil {
-		return fmt.Errorf("table %s: %w", t.Name, err)
+	cols, err := tableColumns(ctx, conn, t.Name+sharedSuffix)
+	if err != nil {
+		return err
 	}
-	if !shared {
-		return s.appendTable(ctx, conn, t.Name, "run_id", runID, t, n)
+	if len(cols) == 0 || cols[0].name != "set_id" {
+		if cols, err = tableColumns(ctx, conn, t.Name); err != nil {
+			return err
+		}
+		return s.appendTable(ctx, conn, t.Name, cols, "run_id", runID, t, n)
 	}
 	if n == 0 {
 		return nil
 	}
-	setID, err := results.Digest([]results.Table{t})
+	id, err := setID(t, cols)
 	if err != nil {
 		return err
 	}
 	var have bool
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM table_sets WHERE table_name = ? AND set_id = ?`, t.Name, setID).Scan(&have); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM table_sets WHERE table_name = ? AND set_id = ?`, t.Name, id).Scan(&have); err != nil {
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
 	if !have {
-		if err := s.appendTable(ctx, conn, t.Name+sharedSuffix, "set_id", setID, t, n); err != nil {
+		if err := s.appendTable(ctx, conn, t.Name+sharedSuffix, cols, "set_id", id, t, n); err != nil {
 			return err
 		}
 	} else {
-		s.log.Debug("rows already stored", "table", t.Name, "rows", n, "set", setID[:16])
+		s.log.Debug("rows already stored", "table", t.Name, "rows", n, "set", id[:16])
 	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO table_sets (run_id, table_name, set_id) VALUES (?, ?, ?)`, runID, t.Name, setID); err != nil {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO table_sets (run_id, table_name, set_id) VALUES (?, ?, ?)`, runID, t.Name, id); err != nil {
 		return fmt.Errorf("table %s: link run to its rows: %w", t.Name, err)
 	}
 	return nil
@@ -397,30 +402,69 @@ func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t 
 // sharedSuffix names the table holding a shared table's rows (migration 8).
 const sharedSuffix = "_rows"
 
-// appendTable appends t's n rows to the database table name, with key
-// (the column keyCol, first in the table) in front, through the Appender
-// on the transaction's connection or, for large tables, bulkLoad. Columns
-// are matched by name to the table's columns in the database; database
-// columns t lacks are NULL, a column of t the database lacks is an error.
-func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, name, keyCol, key string, t results.Table, n int) error {
-	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type = 'JSON' FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index`, name)
+// setFormat names how CommitRun turns a table's values into stored rows
+// (NaN as NULL, JSON text minified, ...). It is part of every set_id, so a
+// change to that conversion must change it: runs of a newer binary then
+// store their rows anew instead of linking rows converted the old way.
+const setFormat = "cascade-rows-1"
+
+// setID returns the set_id of t's rows stored in a table with columns
+// cols: the SHA-256 of setFormat, the columns with their types, and
+// results.Digest of t (its name, columns and every value).
+func setID(t results.Table, cols []column) (string, error) {
+	d, err := results.Digest([]results.Table{t})
 	if err != nil {
-		return fmt.Errorf("columns of %s: %w", name, err)
+		return "", err
 	}
-	var dbCols []string
-	var isJSON []bool
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", setFormat)
+	for _, c := range cols {
+		fmt.Fprintf(h, "%s %s\x00", c.name, c.typ)
+	}
+	h.Write([]byte(d))
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// column is a database table's column.
+type column struct {
+	name, typ string
+}
+
+// tableColumns returns the columns of the main table name in column order
+// (none if there is no such table).
+func tableColumns(ctx context.Context, conn *sql.Conn, name string) ([]column, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT c.column_name, c.data_type FROM duckdb_columns() c
+		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
+		WHERE c.table_name = ? AND c.schema_name = 'main' AND c.database_name = current_database() ORDER BY c.column_index`, name)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", name, err)
+	}
+	defer rows.Close()
+	var cols []column
 	for rows.Next() {
-		var c string
-		var j bool
-		if err := rows.Scan(&c, &j); err != nil {
-			rows.Close()
-			return err
+		var c column
+		if err := rows.Scan(&c.name, &c.typ); err != nil {
+			return nil, err
 		}
-		dbCols, isJSON = append(dbCols, c), append(isJSON, j)
+		cols = append(cols, c)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("columns of %s: %w", name, err)
+		return nil, fmt.Errorf("columns of %s: %w", name, err)
+	}
+	return cols, nil
+}
+
+// appendTable appends t's n rows to the database table name (columns
+// cols), with key (the column keyCol, first in the table) in front,
+// through the Appender on the transaction's connection or, for large
+// tables, bulkLoad. Columns are matched by name to the table's columns in
+// the database; database columns t lacks are NULL, a column of t the
+// database lacks is an error.
+func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, name string, cols []column, keyCol, key string, t results.Table, n int) error {
+	dbCols := make([]string, len(cols))
+	isJSON := make([]bool, len(cols))
+	for k, c := range cols {
+		dbCols[k], isJSON[k] = c.name, c.typ == "JSON"
 	}
 	if len(dbCols) == 0 || dbCols[0] != keyCol {
 		return fmt.Errorf("table %s: not in the results schema (columns %v)", t.Name, dbCols)
@@ -538,8 +582,10 @@ UPDATE hypothesis_events SET returns = CAST(returns->>'$' AS JSON) WHERE json_ty
 
 // Merge copies into this store every finished run of the shard database
 // at path (runs already present, by run_id, are skipped), with all their
-// result rows, in one transaction. Both files must have the same schema
-// version. It returns the number of runs added.
+// result rows, in one transaction; shared rows (migration 8) this store
+// already holds are linked, not copied. The shard's schema version must
+// be between minMergeVersion and this binary's. It returns the number of
+// runs added.
 func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("merge %s: %w", path, err)
