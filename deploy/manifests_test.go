@@ -103,6 +103,12 @@ func TestShardManifest(t *testing.T) {
 	if !strings.Contains(cmd, "cascade batch") {
 		t.Errorf("not a cascade batch: %s", cmd)
 	}
+	// The shard file persists between nights: it is pruned, and the pod
+	// still fails when the batch did (so the Job retries the index).
+	if !regexp.MustCompile(`cascade prune --db "?/results/shards/shard-\$\{JOB_COMPLETION_INDEX\}\.duckdb"? --keep \d+`).MatchString(cmd) ||
+		!regexp.MustCompile(`rc=\$\?;.*exit \$rc$`).MatchString(cmd) {
+		t.Errorf("shard pods should prune their own file and exit with the batch's code: %s", cmd)
+	}
 	if js.Template.Spec.RestartPolicy != "Never" && js.Template.Spec.RestartPolicy != "OnFailure" {
 		t.Errorf("restartPolicy %q", js.Template.Spec.RestartPolicy)
 	}

@@ -131,6 +131,11 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 	if dryRun {
 		return res, nil
 	}
+	// Remembered, so that merging a shard file that still holds them
+	// does not bring them back.
+	if _, err := conn.ExecContext(ctx, `INSERT OR IGNORE INTO pruned_runs SELECT run_id, scenario, now() FROM runs WHERE `+in, keep); err != nil {
+		return nil, fmt.Errorf("prune %s: remember pruned runs: %w", s.path, err)
+	}
 	if _, err := conn.ExecContext(ctx, `DELETE FROM runs WHERE `+in, keep); err != nil {
 		return nil, fmt.Errorf("prune %s runs: %w", s.path, err)
 	}
@@ -149,7 +154,8 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 }
 
 // runTables lists the tables of the attached database db (empty: the
-// current one) that have a run_id column, runs excluded, by name.
+// current one) that have a run_id column, runs and pruned_runs excluded,
+// by name.
 func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
 	where := "c.database_name = current_database()"
 	args := []any{}
@@ -158,7 +164,7 @@ func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error)
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
 		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
-		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'run_id' AND c.table_name <> 'runs' ORDER BY 1`, args...)
+		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'run_id' AND c.table_name NOT IN ('runs', 'pruned_runs') ORDER BY 1`, args...)
 	if err != nil {
 		return nil, err
 	}

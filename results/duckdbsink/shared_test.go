@@ -236,3 +236,37 @@ func TestSharedViewColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeSkipsPruned: a run pruned from the file does not come back when
+// a shard file that still holds it is merged again (the shard files of a
+// nightly scale-out persist between nights).
+func TestMergeSkipsPruned(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	shard, err := duckdbsink.Open(ctx, filepath.Join(dir, "shard.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, shard, 0, []string{"n1", "n2"}, map[string][]results.Table{"n1": {daily(2)}, "n2": {daily(3)}})
+	shard.Close()
+	s, err := duckdbsink.Open(ctx, filepath.Join(dir, "r.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, err := s.Merge(ctx, filepath.Join(dir, "shard.duckdb")); err != nil || n != 2 {
+		t.Fatalf("merge: %d runs, %v; want 2", n, err)
+	}
+	if res, err := s.Prune(ctx, 1, false); err != nil || len(res.Runs) != 1 || res.Runs[0].ID != "n1" {
+		t.Fatalf("prune: %+v, %v; want n1 pruned", res, err)
+	}
+	if n, err := s.Merge(ctx, filepath.Join(dir, "shard.duckdb")); err != nil || n != 0 {
+		t.Fatalf("merge after prune: %d runs, %v; want 0", n, err)
+	}
+	if got := countBy(t, s, `SELECT run_id, count(*) FROM market_daily GROUP BY ALL`); len(got) != 1 || got["n2"] != 3 {
+		t.Fatalf("after the second merge the file shows %v, want n2 only", got)
+	}
+	if got := countBy(t, s, `SELECT run_id, count(*) FROM pruned_runs GROUP BY ALL`); len(got) != 1 || got["n1"] != 1 {
+		t.Fatalf("pruned_runs %v, want n1", got)
+	}
+}

@@ -581,8 +581,8 @@ UPDATE hypothesis_events SET returns = CAST(returns->>'$' AS JSON) WHERE json_ty
 }
 
 // Merge copies into this store every finished run of the shard database
-// at path (runs already present, by run_id, are skipped), with all their
-// result rows, in one transaction; shared rows (migration 8) this store
+// at path (runs already present, by run_id, and runs this store pruned
+// are skipped), with all their result rows, in one transaction; shared rows (migration 8) this store
 // already holds are linked, not copied. The shard's schema version must
 // be between minMergeVersion and this binary's. It returns the number of
 // runs added.
@@ -630,7 +630,7 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 		}
 	}()
 	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE merge_ids AS SELECT run_id FROM shard.runs
-		WHERE status <> 'running' AND run_id NOT IN (SELECT run_id FROM runs)`); err != nil {
+		WHERE status <> 'running' AND run_id NOT IN (SELECT run_id FROM runs) AND run_id NOT IN (SELECT run_id FROM pruned_runs)`); err != nil {
 		return 0, fmt.Errorf("merge %s: %w", path, err)
 	}
 	// Shared rows (migration 8) first: table_sets, copied with the other
