@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -41,7 +43,7 @@ const defaultBulkRows = 8192
 // Text for JSON columns (isJSON, by column name) goes through json(), which
 // stores it minified as the Appender does.
 func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol, key string, t results.Table, n int, isJSON map[string]bool) error {
-	f, err := os.CreateTemp("", "cascade-bulk-*.parquet")
+	f, err := os.CreateTemp("", fmt.Sprintf("%s%d-*.parquet", bulkPrefix, os.Getpid()))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNoFile, err)
 	}
@@ -73,6 +75,29 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol, key string, t r
 		return fmt.Errorf("bulk load %s: %w", t.Name, err)
 	}
 	return nil
+}
+
+// bulkPrefix starts the names of bulkLoad's temporary files, followed by
+// the writing process's PID.
+const bulkPrefix = "cascade-bulk-"
+
+// removeStaleBulkFiles deletes the temporary files of bulkLoad that
+// processes no longer running left in $TMPDIR (a process killed during a
+// commit cannot remove its file) and returns how many it deleted.
+func removeStaleBulkFiles() int {
+	paths, _ := filepath.Glob(filepath.Join(os.TempDir(), bulkPrefix+"*.parquet"))
+	n := 0
+	for _, p := range paths {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(p), bulkPrefix), "-")
+		id, err := strconv.Atoi(pid)
+		if !ok || err != nil || alive(id) {
+			continue
+		}
+		if os.Remove(p) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // errNoFile reports that bulkLoad could not write its temporary file.

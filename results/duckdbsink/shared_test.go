@@ -2,6 +2,9 @@ package duckdbsink_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -268,5 +271,35 @@ func TestMergeSkipsPruned(t *testing.T) {
 	}
 	if got := countBy(t, s, `SELECT run_id, count(*) FROM pruned_runs GROUP BY ALL`); len(got) != 1 || got["n1"] != 1 {
 		t.Fatalf("pruned_runs %v, want n1", got)
+	}
+}
+
+// TestStaleBulkFiles: a writer opening a results file deletes the
+// temporary bulk-load files of processes that ended (killed mid-commit)
+// and leaves those of running processes alone.
+func TestStaleBulkFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no true command:", err)
+	}
+	stale := filepath.Join(tmp, fmt.Sprintf("cascade-bulk-%d-123.parquet", dead.Process.Pid))
+	live := filepath.Join(tmp, fmt.Sprintf("cascade-bulk-%d-456.parquet", os.Getpid()))
+	other := filepath.Join(tmp, "cascade-bulk-notapid.parquet")
+	for _, p := range []string{stale, live, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := duckdbsink.Open(context.Background(), filepath.Join(t.TempDir(), "r.duckdb"), duckdbsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for p, want := range map[string]bool{stale: false, live: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s present %v, want %v", filepath.Base(p), err == nil, want)
+		}
 	}
 }

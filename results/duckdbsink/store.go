@@ -137,6 +137,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 					s.Close()
 					return nil, err
 				}
+				if n := removeStaleBulkFiles(); n > 0 {
+					log.Info("removed temporary bulk-load files of processes that ended", "files", n, "dir", os.TempDir())
+				}
 			}
 			return s, nil
 		}
