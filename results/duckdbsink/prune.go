@@ -157,6 +157,24 @@ func (s *Store) Prune(ctx context.Context, keep int, dryRun bool) (*PruneResult,
 // current one) that have a run_id column, runs and pruned_runs excluded,
 // by name.
 func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
+	return tablesWhere(ctx, conn, db, `c.column_name = 'run_id' AND c.table_name NOT IN ('runs', 'pruned_runs')`)
+}
+
+// sharedTables lists the tables of the attached database db (empty: the
+// current one) whose rows are stored once per content (migration 8): the
+// names of the views, each over the table name+sharedSuffix whose first
+// column is set_id (the rule storeTable follows).
+func sharedTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
+	tables, err := tablesWhere(ctx, conn, db, `c.column_name = 'set_id' AND c.column_index = 1 AND c.table_name LIKE '%\`+sharedSuffix+`' ESCAPE '\'`)
+	for i, t := range tables {
+		tables[i] = strings.TrimSuffix(t, sharedSuffix)
+	}
+	return tables, err
+}
+
+// tablesWhere lists, by name, the main tables (not views) of the attached
+// database db (empty: the current one) with a column c satisfying cond.
+func tablesWhere(ctx context.Context, conn *sql.Conn, db, cond string) ([]string, error) {
 	where := "c.database_name = current_database()"
 	args := []any{}
 	if db != "" {
@@ -164,7 +182,7 @@ func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error)
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
 		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
-		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'run_id' AND c.table_name NOT IN ('runs', 'pruned_runs') ORDER BY 1`, args...)
+		WHERE `+where+` AND c.schema_name = 'main' AND `+cond+` ORDER BY 1`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -176,34 +194,6 @@ func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error)
 			return nil, err
 		}
 		tables = append(tables, t)
-	}
-	return tables, rows.Err()
-}
-
-// sharedTables lists the tables of the attached database db (empty: the
-// current one) whose rows are stored once per content (migration 8): the
-// names of the views, each over the table name+sharedSuffix whose first
-// column is set_id (the rule storeTable follows).
-func sharedTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
-	where := "c.database_name = current_database()"
-	args := []any{}
-	if db != "" {
-		where, args = "c.database_name = ?", append(args, db)
-	}
-	rows, err := conn.QueryContext(ctx, `SELECT DISTINCT c.table_name FROM duckdb_columns() c
-		JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.schema_name = c.schema_name AND t.table_name = c.table_name
-		WHERE `+where+` AND c.schema_name = 'main' AND c.column_name = 'set_id' AND c.column_index = 1 AND c.table_name LIKE '%\`+sharedSuffix+`' ESCAPE '\' ORDER BY 1`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		tables = append(tables, strings.TrimSuffix(t, sharedSuffix))
 	}
 	return tables, rows.Err()
 }
