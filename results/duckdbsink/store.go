@@ -585,10 +585,10 @@ UPDATE hypothesis_events SET returns = CAST(returns->>'$' AS JSON) WHERE json_ty
 
 // Merge copies into this store every finished run of the shard database
 // at path (runs already present, by run_id, and runs this store pruned
-// are skipped), with all their result rows, in one transaction; shared rows (migration 8) this store
-// already holds are linked, not copied. The shard's schema version must
-// be between minMergeVersion and this binary's. It returns the number of
-// runs added.
+// are skipped), with all their result rows, in one transaction; shared
+// rows (migration 8) this store already holds are linked, not copied. The
+// shard's schema version must be between minMergeVersion and this
+// binary's. It returns the number of runs added.
 func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 	if _, err := os.Stat(path); err != nil {
 		return 0, fmt.Errorf("merge %s: %w", path, err)
