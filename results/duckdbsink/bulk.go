@@ -42,7 +42,7 @@ const defaultBulkRows = 8192
 //
 // Text for JSON columns (isJSON, by column name) goes through json(), which
 // stores it minified as the Appender does.
-func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol, key string, t results.Table, n int, isJSON map[string]bool) error {
+func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol string, key any, t results.Table, n int, isJSON map[string]bool) error {
 	f, err := os.CreateTemp("", fmt.Sprintf("%s%d-*.parquet", bulkPrefix, os.Getpid()))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errNoFile, err)

@@ -234,7 +234,7 @@ func TestSharedViewColumns(t *testing.T) {
 	}
 	for _, v := range []string{"market_daily", "market_bars", "liquidations_est", "cascades", "liq_heatmap"} {
 		view, stored := cols(v), cols(v+"_rows")
-		if want := "run_id VARCHAR" + strings.TrimPrefix(stored, "set_id VARCHAR"); !strings.HasPrefix(stored, "set_id VARCHAR, ") || view != want {
+		if want := "run_id VARCHAR" + strings.TrimPrefix(stored, "set_id BIGINT"); !strings.HasPrefix(stored, "set_id BIGINT, ") || view != want {
 			t.Errorf("view %s has columns\n%s\nwant\n%s", v, view, want)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"embed"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -394,7 +394,7 @@ func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t 
 			return err
 		}
 	} else {
-		s.log.Debug("rows already stored", "table", t.Name, "rows", n, "set", id[:16])
+		s.log.Debug("rows already stored", "table", t.Name, "rows", n, "set", id)
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO table_sets (run_id, table_name, set_id) VALUES (?, ?, ?)`, runID, t.Name, id); err != nil {
 		return fmt.Errorf("table %s: link run to its rows: %w", t.Name, err)
@@ -412,12 +412,14 @@ const sharedSuffix = "_rows"
 const setFormat = "cascade-rows-1"
 
 // setID returns the set_id of t's rows stored in a table with columns
-// cols: the SHA-256 of setFormat, the columns with their types, and
-// results.Digest of t (its name, columns and every value).
-func setID(t results.Table, cols []column) (string, error) {
+// cols: the first 64 bits of the SHA-256 of setFormat, the columns with
+// their types, and results.Digest of t (its name, columns and every
+// value). Two different contents share an id with probability about
+// n²/2⁶⁵ for n sets of a table in one file.
+func setID(t results.Table, cols []column) (int64, error) {
 	d, err := results.Digest([]results.Table{t})
 	if err != nil {
-		return "", err
+		return 0, err
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", setFormat)
@@ -425,8 +427,13 @@ func setID(t results.Table, cols []column) (string, error) {
 		fmt.Fprintf(h, "%s %s\x00", c.name, c.typ)
 	}
 	h.Write([]byte(d))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return int64(binary.BigEndian.Uint64(h.Sum(nil))), nil
 }
+
+// legacySet is the SQL for the set_id of the rows a run stored before
+// schema 8 (the run's id in run_id): migration 8 and Merge of older shards
+// number them alike.
+const legacySet = "(hash(run_id) & 9223372036854775807)::BIGINT"
 
 // column is a database table's column.
 type column struct {
@@ -463,7 +470,7 @@ func tableColumns(ctx context.Context, conn *sql.Conn, name string) ([]column, e
 // tables, bulkLoad. Columns are matched by name to the table's columns in
 // the database; database columns t lacks are NULL, a column of t the
 // database lacks is an error.
-func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, name string, cols []column, keyCol, key string, t results.Table, n int) error {
+func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, name string, cols []column, keyCol string, key any, t results.Table, n int) error {
 	dbCols := make([]string, len(cols))
 	isJSON := make([]bool, len(cols))
 	for k, c := range cols {
@@ -651,8 +658,8 @@ func (s *Store) Merge(ctx context.Context, path string) (int, error) {
 			// does.
 			tables = slices.DeleteFunc(tables, func(x string) bool { return x == t })
 			qs = []string{
-				fmt.Sprintf(`INSERT INTO %q BY NAME SELECT * EXCLUDE (run_id), run_id AS set_id FROM shard.%q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t+sharedSuffix, t),
-				fmt.Sprintf(`INSERT INTO table_sets SELECT DISTINCT run_id, '%[1]s', run_id FROM shard.%[1]q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t),
+				fmt.Sprintf(`INSERT INTO %q BY NAME SELECT * EXCLUDE (run_id), %s AS set_id FROM shard.%q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t+sharedSuffix, legacySet, t),
+				fmt.Sprintf(`INSERT INTO table_sets SELECT DISTINCT run_id, '%[1]s', %[2]s FROM shard.%[1]q WHERE run_id IN (SELECT run_id FROM merge_ids)`, t, legacySet),
 			}
 		}
 		for _, q := range qs {

@@ -12,6 +12,7 @@ import (
 // reportDDL creates the strategy tables as migration 0005 defines them,
 // for databases opened by a binary without them.
 const reportDDL = `
+CREATE MACRO set_of(r) AS (hash(r) & 9223372036854775807)::BIGINT;
 CREATE TABLE IF NOT EXISTS strategy_metrics (run_id VARCHAR NOT NULL, strategy VARCHAR NOT NULL, variant BIGINT NOT NULL, params VARCHAR NOT NULL,
   sample VARCHAR NOT NULL, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ, start_equity DOUBLE, end_equity DOUBLE, total_return DOUBLE, cagr DOUBLE,
   volatility DOUBLE, sharpe DOUBLE, sortino DOUBLE, max_drawdown DOUBLE, max_drawdown_s BIGINT, calmar DOUBLE, win_rate DOUBLE,
@@ -43,14 +44,15 @@ func newDB(t testing.TB, stmts ...string) (*sql.DB, func()) {
 }
 
 // linkSets shows the rows fixtures insert into the shared tables' storage
-// (X_rows, with the run's id as set_id) under that run, as migration 8
+// (X_rows, with set_of(run_id) as set_id) under that run, as migration 8
 // does for rows written before it.
 const linkSets = `
-INSERT INTO table_sets SELECT DISTINCT set_id, 'market_daily', set_id FROM market_daily_rows;
-INSERT INTO table_sets SELECT DISTINCT set_id, 'market_bars', set_id FROM market_bars_rows;
-INSERT INTO table_sets SELECT DISTINCT set_id, 'liquidations_est', set_id FROM liquidations_est_rows;
-INSERT INTO table_sets SELECT DISTINCT set_id, 'cascades', set_id FROM cascades_rows;
-INSERT INTO table_sets SELECT DISTINCT set_id, 'liq_heatmap', set_id FROM liq_heatmap_rows;`
+INSERT INTO table_sets SELECT run_id, 'market_daily', set_of(run_id) FROM runs WHERE set_of(run_id) IN (SELECT set_id FROM market_daily_rows);
+INSERT INTO table_sets SELECT run_id, 'market_bars', set_of(run_id) FROM runs WHERE set_of(run_id) IN (SELECT set_id FROM market_bars_rows);
+INSERT INTO table_sets SELECT run_id, 'liquidations_est', set_of(run_id) FROM runs WHERE set_of(run_id) IN (SELECT set_id FROM liquidations_est_rows);
+INSERT INTO table_sets SELECT run_id, 'cascades', set_of(run_id) FROM runs WHERE set_of(run_id) IN (SELECT set_id FROM cascades_rows);
+INSERT INTO table_sets SELECT run_id, 'liq_heatmap', set_of(run_id) FROM runs WHERE set_of(run_id) IN (SELECT set_id FROM liq_heatmap_rows);
+`
 
 // runRow inserts a completed run spanning [from, to).
 func runRow(id, scenario, from, to, scenarioJSON string) string {
@@ -67,24 +69,24 @@ var tinyFixture = []string{
 		`{"scenario": {"name": "tiny", "stats": {"alpha": 0.1}}, "results": {"db": "x.duckdb"}}`),
 	// Another run whose rows must not leak into run-a's report.
 	runRow("run-b", "other", "2024-01-01 00:00:00+00", "2024-01-03 00:00:00+00", `{}`),
-	`INSERT INTO market_bars_rows SELECT 'run-b', TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 'ok' FROM range(48) t(i)`,
+	`INSERT INTO market_bars_rows SELECT set_of('run-b'), TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 'ok' FROM range(48) t(i)`,
 	// 48 hourly bars; bar 30 is missing (no trades), the close walks up
 	// and down around 100.
-	`INSERT INTO market_bars_rows SELECT 'run-a', TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600,
+	`INSERT INTO market_bars_rows SELECT set_of('run-a'), TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 HOUR, 3600,
 		100 + (i % 7) - 3, 104 + (i % 7), 96 + (i % 7) - 3, 100 + (i % 7) - 3 + i * 0.05, 10, 1000, 1e6, 0.0001, 0, 0, 'ok'
 		FROM range(48) t(i) WHERE i <> 30`,
 	// Six heatmap samples every 8 h (jittered by seconds, as real runs are):
 	// longs in four 1% bands below the price, shorts in three above.
-	`INSERT INTO liq_heatmap_rows SELECT 'run-a', TIMESTAMPTZ '2024-01-01 04:00:00+00' + s * INTERVAL 8 HOUR + (s % 2) * INTERVAL 7 SECOND, 100 + s,
+	`INSERT INTO liq_heatmap_rows SELECT set_of('run-a'), TIMESTAMPTZ '2024-01-01 04:00:00+00' + s * INTERVAL 8 HOUR + (s % 2) * INTERVAL 7 SECOND, 100 + s,
 		'long', (100 + s) * (1 - 0.01 * (b + 1)), (100 + s) * (1 - 0.01 * b), 1000 * (b + 1) * (s + 1)
 		FROM range(6) t(s), range(4) u(b)`,
-	`INSERT INTO liq_heatmap_rows SELECT 'run-a', TIMESTAMPTZ '2024-01-01 04:00:00+00' + s * INTERVAL 8 HOUR + (s % 2) * INTERVAL 7 SECOND, 100 + s,
+	`INSERT INTO liq_heatmap_rows SELECT set_of('run-a'), TIMESTAMPTZ '2024-01-01 04:00:00+00' + s * INTERVAL 8 HOUR + (s % 2) * INTERVAL 7 SECOND, 100 + s,
 		'short', (100 + s) * (1 + 0.01 * b), (100 + s) * (1 + 0.01 * (b + 1)), 500 * (3 - b) + 100 * s
 		FROM range(6) t(s), range(3) u(b)`,
 	`INSERT INTO cascades_rows VALUES
-		('run-a', TIMESTAMPTZ '2024-01-01 10:00:00+00', TIMESTAMPTZ '2024-01-01 10:30:00+00', 'long', 5e6, 50, 10, 4, 99.5, 97, -0.025, 1e8, 0.05, true, 'ok'),
-		('run-a', TIMESTAMPTZ '2024-01-02 01:00:00+00', TIMESTAMPTZ '2024-01-02 01:05:00+00', 'short', 1e5, 1, 1, 1, 101, 101.2, 0.002, 1e8, 0.001, false, 'ok'),
-		('run-a', TIMESTAMPTZ '2024-01-02 12:00:00+00', TIMESTAMPTZ '2024-01-02 12:20:00+00', 'short', 4e6, 40, 8, 3, 102, 104, 0.02, 1e8, 0.04, true, 'ok')`,
+		(set_of('run-a'), TIMESTAMPTZ '2024-01-01 10:00:00+00', TIMESTAMPTZ '2024-01-01 10:30:00+00', 'long', 5e6, 50, 10, 4, 99.5, 97, -0.025, 1e8, 0.05, true, 'ok'),
+		(set_of('run-a'), TIMESTAMPTZ '2024-01-02 01:00:00+00', TIMESTAMPTZ '2024-01-02 01:05:00+00', 'short', 1e5, 1, 1, 1, 101, 101.2, 0.002, 1e8, 0.001, false, 'ok'),
+		(set_of('run-a'), TIMESTAMPTZ '2024-01-02 12:00:00+00', TIMESTAMPTZ '2024-01-02 12:20:00+00', 'short', 4e6, 40, 8, 3, 102, 104, 0.02, 1e8, 0.04, true, 'ok')`,
 	// Two hypotheses: "squeeze" (variant 1 has the lowest q and survives at
 	// alpha 0.1) and "quiet" (no events).
 	`INSERT INTO hypothesis_results (run_id, spec, hypothesis, variant, params, side, horizon, horizon_s, sample, n, episodes, n_base,

@@ -198,7 +198,7 @@ func TestHTMLSelfContained(t *testing.T) {
 func TestOldDatabase(t *testing.T) {
 	// A database from before schema 4/5: no report or strategy tables.
 	db, done := newDB(t, runRow("old", "old", "2024-01-01 00:00:00+00", "2024-01-03 00:00:00+00", `{}`),
-		`INSERT INTO market_daily_rows (set_id, day, close) VALUES ('old', DATE '2024-01-01', 100), ('old', DATE '2024-01-02', 101)`,
+		`INSERT INTO market_daily_rows (set_id, day, close) VALUES (set_of('old'), DATE '2024-01-01', 100), (set_of('old'), DATE '2024-01-02', 101)`,
 		"DROP VIEW market_bars", "DROP VIEW liq_heatmap", "DROP TABLE strategy_metrics", "DROP TABLE strategy_fills", "DROP TABLE strategy_equity")
 	defer done()
 	d, err := report.Load(context.Background(), db, "old")

@@ -16,13 +16,13 @@ var bigFixture = []string{
 	runRow("big", "big", "2021-01-01 00:00:00+00", "2024-01-01 00:00:00+00", `{"scenario": {"stats": {"alpha": 0.05}}}`),
 	`CREATE TEMP TABLE hours AS SELECT i, TIMESTAMPTZ '2021-01-01 00:00:00+00' + i * INTERVAL 1 HOUR AS ts,
 		30000 + 15000 * sin(i / 2000.0) + 2000 * sin(i / 37.0) + 300 * sin(i * 1.7) AS px FROM range(26280) t(i)`,
-	`INSERT INTO market_bars_rows SELECT 'big', ts, 3600, px, px * 1.004, px * 0.996, px, 100, 100 * px, 1e9, 0.0001, 1e5, 1e5, 'ok' FROM hours`,
-	`INSERT INTO liq_heatmap_rows SELECT 'big', ts + INTERVAL 1 SECOND, px, CASE WHEN b < 30 THEN 'long' ELSE 'short' END,
+	`INSERT INTO market_bars_rows SELECT set_of('big'), ts, 3600, px, px * 1.004, px * 0.996, px, 100, 100 * px, 1e9, 0.0001, 1e5, 1e5, 'ok' FROM hours`,
+	`INSERT INTO liq_heatmap_rows SELECT set_of('big'), ts + INTERVAL 1 SECOND, px, CASE WHEN b < 30 THEN 'long' ELSE 'short' END,
 		CASE WHEN b < 30 THEN px * (1 - 0.005 * (b + 1)) ELSE px * (1 + 0.005 * (b - 30)) END,
 		CASE WHEN b < 30 THEN px * (1 - 0.005 * b) ELSE px * (1 + 0.005 * (b - 29)) END,
 		1e6 * (1 + ((i * 7 + b * 13) % 50))
 		FROM hours, range(60) u(b)`,
-	`INSERT INTO cascades_rows SELECT 'big', ts, ts + INTERVAL 10 MINUTE, CASE WHEN i % 2 = 0 THEN 'long' ELSE 'short' END, 1e8, 1, 10, 3, px, px, 0.01, 1e9, 0.1, true, 'ok'
+	`INSERT INTO cascades_rows SELECT set_of('big'), ts, ts + INTERVAL 10 MINUTE, CASE WHEN i % 2 = 0 THEN 'long' ELSE 'short' END, 1e8, 1, 10, 3, px, px, 0.01, 1e9, 0.1, true, 'ok'
 		FROM hours WHERE i % 500 = 0`,
 	`INSERT INTO hypothesis_results (run_id, spec, hypothesis, variant, params, side, horizon, horizon_s, sample, n, episodes, n_base,
 		effect, ci_lo, ci_hi, p, q, chosen, family, variants_tried)
