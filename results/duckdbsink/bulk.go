@@ -27,7 +27,7 @@ import (
 // through a temporary Parquet file instead of the row Appender: DuckDB
 // then reads whole columns where the Appender takes one boxed value at a
 // time. BenchmarkCommit1M measures a million estimated liquidations: the
-// commit takes 0.76-0.84 of the Appender's time. Small tables stay on the
+// commit takes 0.76-0.94 of the Appender's time. Small tables stay on the
 // Appender, where a file is only overhead; the threshold is not tuned.
 const defaultBulkRows = 8192
 
