@@ -163,7 +163,7 @@ func runTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error)
 // sharedTables lists the tables of the attached database db (empty: the
 // current one) whose rows are stored once per content (migration 8): the
 // names of the views, each over the table name+sharedSuffix whose first
-// column is set_id (the rule storeTable follows).
+// column is set_id (CommitRun, Prune and Merge all go by it).
 func sharedTables(ctx context.Context, conn *sql.Conn, db string) ([]string, error) {
 	tables, err := tablesWhere(ctx, conn, db, `c.column_name = 'set_id' AND c.column_index = 1 AND c.table_name LIKE '%\`+sharedSuffix+`' ESCAPE '\'`)
 	for i, t := range tables {

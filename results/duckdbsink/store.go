@@ -332,8 +332,12 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 			}
 		}
 	}()
+	shared, err := sharedTables(ctx, conn, "")
+	if err != nil {
+		return fmt.Errorf("commit run %s: %w", r.ID, err)
+	}
 	for _, t := range tables {
-		if err := s.storeTable(ctx, conn, r.ID, t); err != nil {
+		if err := s.storeTable(ctx, conn, r.ID, t, slices.Contains(shared, t.Name)); err != nil {
 			return fmt.Errorf("commit run %s: %w", r.ID, err)
 		}
 	}
@@ -356,30 +360,31 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 }
 
 // storeTable stores t's rows for the run on the transaction's connection.
-// A table the schema shares between runs (a view t.Name over the table
-// t.Name+"_rows" whose first column is set_id, see migration 8) is stored
-// once per distinct content: its rows go to t.Name+"_rows" under a set_id
+// A table the schema shares between runs (shared: a view t.Name over the
+// table t.Name+"_rows", see sharedTables and migration 8) is stored once
+// per distinct content: its rows go to t.Name+"_rows" under a set_id
 // (setID), unless a set with that id is already there, and table_sets
 // links the run to the set. An empty shared table links nothing: the view
 // shows no rows for the run either way. Other tables get their rows with
 // run_id.
-func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table) error {
+func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t results.Table, shared bool) error {
 	n, err := t.Rows()
 	if err != nil {
 		return err
 	}
-	cols, err := tableColumns(ctx, conn, t.Name+sharedSuffix)
-	if err != nil {
-		return err
-	}
-	if len(cols) == 0 || cols[0].name != "set_id" {
-		if cols, err = tableColumns(ctx, conn, t.Name); err != nil {
+	if !shared {
+		cols, err := tableColumns(ctx, conn, t.Name)
+		if err != nil {
 			return err
 		}
 		return s.appendTable(ctx, conn, t.Name, cols, "run_id", runID, t, n)
 	}
 	if n == 0 {
 		return nil
+	}
+	cols, err := tableColumns(ctx, conn, t.Name+sharedSuffix)
+	if err != nil {
+		return err
 	}
 	id, err := setID(t, cols)
 	if err != nil {
