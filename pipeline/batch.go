@@ -38,9 +38,21 @@ type BatchOptions struct {
 	BatchRows   int               // reader batch size (results do not depend on it)
 	// Linger is how long the writer keeps the results file open after a
 	// write, waiting for the next one, before releasing it to other
-	// processes (default 250ms).
+	// processes (default 2 s). Reopening costs a checkpoint and reading
+	// the schema again.
 	Linger time.Duration
+	// MaxHold is how long the writer holds the results file at most
+	// while writes keep coming (default 20 s). Then it closes the file
+	// and leaves it closed for ReaderGap before the next write, so a
+	// process waiting for the file (a researcher's query) gets it within
+	// about MaxHold: less than the 30 s a reader waits by default.
+	MaxHold time.Duration
 }
+
+// ReaderGap is how long the batch writer leaves the results file closed
+// after holding it for MaxHold: longer than the interval at which a
+// waiting duckdbsink.Open retries (duckdbsink.MaxLockRetry).
+const ReaderGap = duckdbsink.MaxLockRetry + 500*time.Millisecond
 
 // Item is the outcome of one scenario in a batch.
 type Item struct {
@@ -164,8 +176,9 @@ func (w *writerQueue) commit(f func(*duckdbsink.Store) error) <-chan error {
 
 // Batch runs every scenario file of this shard. Loading, fingerprinting
 // and computing run on Jobs workers; one writer goroutine owns the results
-// file and holds it only while it has requests (and Linger after). A scenario that fails is
-// recorded as failed; the others go on. The returned error is non-nil only
+// file and holds it only while it has requests (and Linger after, at most
+// MaxHold at a time). A scenario that fails is recorded as failed; the
+// others go on. The returned error is non-nil only
 // for problems with the batch itself (e.g. the results file); failed items
 // are counted in the result.
 func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult, error) {
@@ -177,7 +190,10 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 		opt.Shards = 1
 	}
 	if opt.Linger <= 0 {
-		opt.Linger = 250 * time.Millisecond
+		opt.Linger = 2 * time.Second
+	}
+	if opt.MaxHold <= 0 {
+		opt.MaxHold = 20 * time.Second
 	}
 	log := opt.Record.Logger
 	if log == nil {
@@ -187,6 +203,17 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	files = ShardOf(files, opt.Shard, opt.Shards)
 	res := &BatchResult{Items: make([]Item, len(files)), Shard: fmt.Sprintf("%d/%d", opt.Shard, opt.Shards)}
 
+	open := func(ctx context.Context) (*duckdbsink.Store, error) {
+		st, err := duckdbsink.Open(ctx, opt.Record.DB, duckdbsink.Options{LockTimeout: opt.Record.LockTimeout, Logger: log, BeforeCommit: opt.Record.BeforeCommit,
+			// One writer goroutine: DuckDB's thread pool would only
+			// add CPU (measured once with batch --cpuprofile on the
+			// six benchmark scenarios: 5.9 vs 5.1 core-s).
+			Threads: 1})
+		if err == nil {
+			log.Debug("results file opened", "db", opt.Record.DB)
+		}
+		return st, err
+	}
 	// Completed keys, read once.
 	done := map[Key]string{}
 	if err := withStore(ctx, opt.Record, nil, func(s *duckdbsink.Store) error {
@@ -209,6 +236,7 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	go func() { // the single writer
 		defer close(writerDone)
 		var st *duckdbsink.Store
+		var held, closedUntil time.Time // since when st is open; no open before
 		release := func() {
 			if st != nil {
 				t0 := time.Now()
@@ -225,15 +253,25 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 			var ok bool
 			if st == nil {
 				q, ok = <-reqs
+			} else if left := opt.MaxHold - time.Since(held); left <= 0 {
+				// Held MaxHold while writes kept coming: a reader may be
+				// waiting; give it time to take the file.
+				release()
+				closedUntil = time.Now().Add(ReaderGap)
+				continue
 			} else {
-				// Keep the file a moment for the next write, then let
-				// researchers' queries in.
-				idle.Reset(opt.Linger)
+				// Keep the file a while for the next write (Linger), but
+				// no longer than MaxHold in all; then let researchers'
+				// queries in.
+				idle.Reset(min(opt.Linger, left))
 				select {
 				case q, ok = <-reqs:
 					idle.Stop()
 				case <-idle.C:
 					release()
+					if left <= opt.Linger { // MaxHold, as above
+						closedUntil = time.Now().Add(ReaderGap)
+					}
 					continue
 				}
 			}
@@ -241,20 +279,17 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 				return
 			}
 			if st == nil {
+				time.Sleep(time.Until(closedUntil))
 				bg, cancel := context.WithTimeout(context.Background(), opt.Record.LockTimeout+time.Minute)
 				var err error
-				st, err = duckdbsink.Open(bg, opt.Record.DB, duckdbsink.Options{LockTimeout: opt.Record.LockTimeout, Logger: log, BeforeCommit: opt.Record.BeforeCommit,
-					// One writer goroutine: DuckDB's thread pool would only
-					// add CPU (measured once with batch --cpuprofile on the
-					// six benchmark scenarios: 5.9 vs 5.1 core-s).
-					Threads: 1})
+				st, err = open(bg)
 				cancel()
 				if err != nil {
 					st = nil
 					q.finish(err)
 					continue
 				}
-				log.Debug("results file opened", "db", opt.Record.DB)
+				held = time.Now()
 			}
 			q.finish(q.f(st))
 		}

@@ -1,65 +1,206 @@
 package duckdbsink
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet"
-	"github.com/apache/arrow/go/v17/parquet/compress"
-	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/marcboeker/go-duckdb/v2"
 
 	"github.com/cascade-research/cascade/results"
 )
 
 // defaultBulkRows is the table size from which appendTable loads rows
-// through a temporary Parquet file instead of the row Appender: DuckDB
-// then reads whole columns where the Appender takes one boxed value at a
-// time. BenchmarkCommit1M measures a million estimated liquidations: the
-// commit takes 0.76-0.94 of the Appender's time. Small tables stay on the
-// Appender, where a file is only overhead; the threshold is not tuned.
+// through bulkLoad instead of the row Appender: DuckDB then reads the
+// columns a chunk at a time where the Appender takes one boxed value at a
+// time. BenchmarkCommit1M measures a million estimated liquidations
+// (bulk-vs-appender). Small tables stay on the Appender, which plans no
+// query; the threshold is not tuned.
 const defaultBulkRows = 8192
 
-// bulkLoad inserts t's n rows (with key in the column keyCol) into the
-// table name: it writes them to a temporary uncompressed Parquet file (NaN
-// floats as nulls) and runs INSERT ... SELECT from it on conn, naming the
-// columns, so database columns t lacks are NULL as with the Appender.
-//
-// It returns errNoFile when it cannot write the temporary file (e.g. a
-// read-only or full $TMPDIR); nothing has reached the database then, and
-// the caller uses the Appender.
-//
-// Text for JSON columns (isJSON, by column name) goes through json(), which
-// stores it minified as the Appender does.
-func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol string, key any, t results.Table, n int, isJSON map[string]bool) error {
-	f, err := os.CreateTemp("", fmt.Sprintf("%s%d-*.parquet", bulkPrefix, os.Getpid()))
+// rowsFunc is the table function through which bulkLoad hands a table's
+// rows to DuckDB: cascade_rows(id) returns the columns of the table the
+// Store's scans hold under id.
+const rowsFunc = "cascade_rows"
+
+// scans holds the tables bulkLoad is loading, by id, for rowsFunc. Each
+// Store has its own and registers rowsFunc with a closure over it.
+type scans struct {
+	mu   sync.Mutex
+	next int64
+	tabs map[int64]scanTable
+}
+
+type scanTable struct {
+	t results.Table
+	n int
+}
+
+// add makes t's first n rows readable as cascade_rows(id) until done is
+// called.
+func (s *scans) add(t results.Table, n int) (id int64, done func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tabs == nil {
+		s.tabs = map[int64]scanTable{}
+	}
+	s.next++
+	id = s.next
+	s.tabs[id] = scanTable{t, n}
+	return id, func() {
+		s.mu.Lock()
+		delete(s.tabs, id)
+		s.mu.Unlock()
+	}
+}
+
+// registerRowsFunc registers rowsFunc in the Store's database (DuckDB
+// keeps table functions in its system catalogue, so every connection of
+// the Store sees it).
+func (s *Store) registerRowsFunc(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errNoFile, err)
+		return fmt.Errorf("open results %s: %w", s.path, err)
 	}
-	path := f.Name()
-	defer os.Remove(path)
-	buf := bufio.NewWriterSize(f, 1<<20)
-	werr := writeParquet(struct{ io.Writer }{buf}, t, n) // hide Close: the Parquet writer closes what it can
-	if werr == nil {
-		werr = buf.Flush()
+	defer conn.Close()
+	bigint, err := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	if err != nil {
+		return err
 	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
+	err = duckdb.RegisterTableUDF(conn, rowsFunc, duckdb.ChunkTableFunction{
+		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigint}},
+		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+			id, _ := args[0].(int64)
+			s.scans.mu.Lock()
+			st, ok := s.scans.tabs[id]
+			s.scans.mu.Unlock()
+			if !ok {
+				return nil, fmt.Errorf("%s(%d): no table is being loaded under that id", rowsFunc, id)
+			}
+			return newRowSource(st.t, st.n)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("open results %s: register %s: %w", s.path, rowsFunc, err)
 	}
-	if werr != nil {
-		return fmt.Errorf("%w: write %s for %s: %w", errNoFile, path, t.Name, werr)
+	return nil
+}
+
+// rowSource streams a results.Table's rows to DuckDB a chunk at a time,
+// typed as the Appender would store them (floats as DOUBLE with NaN as
+// NULL, times as TIMESTAMPTZ, dates as DATE).
+type rowSource struct {
+	t     results.Table
+	n     int
+	pos   int
+	infos []duckdb.ColumnInfo
+}
+
+func newRowSource(t results.Table, n int) (*rowSource, error) {
+	infos := make([]duckdb.ColumnInfo, len(t.Cols))
+	for j, c := range t.Cols {
+		var typ duckdb.Type
+		switch c.Type {
+		case results.Float:
+			typ = duckdb.TYPE_DOUBLE
+		case results.Int:
+			typ = duckdb.TYPE_BIGINT
+		case results.String:
+			typ = duckdb.TYPE_VARCHAR
+		case results.Time:
+			typ = duckdb.TYPE_TIMESTAMP_TZ
+		case results.Date:
+			typ = duckdb.TYPE_DATE
+		case results.Bool:
+			typ = duckdb.TYPE_BOOLEAN
+		default:
+			return nil, fmt.Errorf("table %s column %s: unknown type %d", t.Name, c.Name, c.Type)
+		}
+		ti, err := duckdb.NewTypeInfo(typ)
+		if err != nil {
+			return nil, err
+		}
+		infos[j] = duckdb.ColumnInfo{Name: c.Name, T: ti}
 	}
+	return &rowSource{t: t, n: n, infos: infos}, nil
+}
+
+// ColumnInfos returns the table's columns.
+func (r *rowSource) ColumnInfos() []duckdb.ColumnInfo { return r.infos }
+
+// Cardinality returns the number of rows.
+func (r *rowSource) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(r.n), Exact: true}
+}
+
+// Init does nothing: the rows are already in memory.
+func (r *rowSource) Init() {}
+
+// FillChunk fills ch with the next rows, none at the end. The query
+// selects every column in the table's order, so ch's columns are the
+// table's.
+func (r *rowSource) FillChunk(ch duckdb.DataChunk) error {
+	lo := r.pos
+	hi := min(r.n, lo+duckdb.GetDataChunkCapacity())
+	for j, c := range r.t.Cols {
+		if err := fillColumn(ch, j, c, lo, hi); err != nil {
+			return fmt.Errorf("table %s column %s: %w", r.t.Name, c.Name, err)
+		}
+	}
+	r.pos = hi
+	return ch.SetSize(hi - lo)
+}
+
+// fillColumn sets rows lo..hi of c as column j of ch.
+func fillColumn(ch duckdb.DataChunk, j int, c results.Column, lo, hi int) error {
+	switch c.Type {
+	case results.Float:
+		for i, v := range c.F64[lo:hi] {
+			var err error
+			if math.IsNaN(v) {
+				err = ch.SetValue(j, i, nil)
+			} else {
+				err = duckdb.SetChunkValue(ch, j, i, v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	case results.Int:
+		return fill(ch, j, c.I64[lo:hi])
+	case results.String:
+		return fill(ch, j, c.Str[lo:hi])
+	case results.Time, results.Date:
+		return fill(ch, j, c.TS[lo:hi])
+	case results.Bool:
+		return fill(ch, j, c.Bools[lo:hi])
+	}
+	return nil
+}
+
+func fill[T any](ch duckdb.DataChunk, j int, vals []T) error {
+	for i, v := range vals {
+		if err := duckdb.SetChunkValue(ch, j, i, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bulkLoad inserts t's n rows (with key in the column keyCol) into the
+// table name with INSERT ... SELECT from rowsFunc, naming the columns, so
+// database columns t lacks are NULL as with the Appender. Text for JSON
+// columns (isJSON, by column name) goes through json(), which stores it
+// minified as the Appender does.
+func (s *Store) bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol string, key any, t results.Table, n int, isJSON map[string]bool) error {
+	id, done := s.scans.add(t, n)
+	defer done()
 	names := make([]string, len(t.Cols))
 	exprs := make([]string, len(t.Cols))
 	for j, c := range t.Cols {
@@ -69,21 +210,26 @@ func bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol string, key any,
 			exprs[j] = "json(" + names[j] + ")"
 		}
 	}
-	q := fmt.Sprintf(`INSERT INTO %s (%s, %s) SELECT ?, %s FROM read_parquet('%s')`,
-		quoteIdent(name), quoteIdent(keyCol), strings.Join(names, ", "), strings.Join(exprs, ", "), strings.ReplaceAll(path, "'", "''"))
+	q := fmt.Sprintf(`INSERT INTO %s (%s, %s) SELECT ?, %s FROM %s(%d)`,
+		quoteIdent(name), quoteIdent(keyCol), strings.Join(names, ", "), strings.Join(exprs, ", "), rowsFunc, id)
 	if _, err := conn.ExecContext(ctx, q, key); err != nil {
 		return fmt.Errorf("bulk load %s: %w", t.Name, err)
 	}
 	return nil
 }
 
-// bulkPrefix starts the names of bulkLoad's temporary files, followed by
-// the writing process's PID.
+// quoteIdent quotes a SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// bulkPrefix starts the names of the temporary Parquet files through
+// which binaries before the rowsFunc loader bulk-loaded tables, followed
+// by the writing process's PID.
 const bulkPrefix = "cascade-bulk-"
 
-// removeStaleBulkFiles deletes the temporary files of bulkLoad that
-// processes no longer running left in $TMPDIR (a process killed during a
-// commit cannot remove its file) and returns how many it deleted.
+// removeStaleBulkFiles deletes the temporary files that earlier binaries'
+// bulk loads left in $TMPDIR (a process killed during a commit could not
+// remove its file) when their processes no longer run, and returns how
+// many it deleted.
 func removeStaleBulkFiles() int {
 	paths, _ := filepath.Glob(filepath.Join(os.TempDir(), bulkPrefix+"*.parquet"))
 	n := 0
@@ -98,115 +244,4 @@ func removeStaleBulkFiles() int {
 		}
 	}
 	return n
-}
-
-// errNoFile reports that bulkLoad could not write its temporary file.
-var errNoFile = errors.New("no temporary Parquet file for the bulk load")
-
-// quoteIdent quotes a SQL identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// writeParquet writes t's n rows to f as one Parquet row group per 1M
-// rows, uncompressed (the file lives for one INSERT).
-func writeParquet(f io.Writer, t results.Table, n int) error {
-	fields := make([]arrow.Field, len(t.Cols))
-	for j, c := range t.Cols {
-		var dt arrow.DataType
-		switch c.Type {
-		case results.Float:
-			dt = arrow.PrimitiveTypes.Float64
-		case results.Int:
-			dt = arrow.PrimitiveTypes.Int64
-		case results.String:
-			dt = arrow.BinaryTypes.String
-		case results.Time:
-			dt = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
-		case results.Date:
-			dt = arrow.FixedWidthTypes.Date32
-		case results.Bool:
-			dt = arrow.FixedWidthTypes.Boolean
-		default:
-			return fmt.Errorf("column %s: unknown type %d", c.Name, c.Type)
-		}
-		fields[j] = arrow.Field{Name: c.Name, Type: dt, Nullable: c.Type == results.Float}
-	}
-	schema := arrow.NewSchema(fields, nil)
-	mem := memory.DefaultAllocator
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Uncompressed),
-		parquet.WithDictionaryDefault(false), parquet.WithStats(false), parquet.WithMaxRowGroupLength(1<<20))
-	fw, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
-	if err != nil {
-		return err
-	}
-	const chunk = 1 << 16
-	arrs := make([]arrow.Array, len(t.Cols))
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		for j, c := range t.Cols {
-			arrs[j] = buildArray(mem, c, lo, hi)
-		}
-		rec := array.NewRecord(schema, arrs, int64(hi-lo))
-		err := fw.Write(rec)
-		rec.Release()
-		for _, a := range arrs {
-			a.Release()
-		}
-		if err != nil {
-			fw.Close()
-			return err
-		}
-	}
-	return fw.Close()
-}
-
-// buildArray returns rows lo..hi of c as an Arrow array.
-func buildArray(mem memory.Allocator, c results.Column, lo, hi int) arrow.Array {
-	switch c.Type {
-	case results.Float:
-		b := array.NewFloat64Builder(mem)
-		defer b.Release()
-		vals := c.F64[lo:hi]
-		valid := make([]bool, len(vals))
-		nulls := false
-		for i, v := range vals {
-			valid[i] = !math.IsNaN(v)
-			nulls = nulls || !valid[i]
-		}
-		if !nulls {
-			valid = nil
-		}
-		b.AppendValues(vals, valid)
-		return b.NewArray()
-	case results.Int:
-		b := array.NewInt64Builder(mem)
-		defer b.Release()
-		b.AppendValues(c.I64[lo:hi], nil)
-		return b.NewArray()
-	case results.String:
-		b := array.NewStringBuilder(mem)
-		defer b.Release()
-		b.AppendValues(c.Str[lo:hi], nil)
-		return b.NewArray()
-	case results.Time:
-		b := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"})
-		defer b.Release()
-		b.Reserve(hi - lo)
-		for _, ts := range c.TS[lo:hi] {
-			b.UnsafeAppend(arrow.Timestamp(ts.UnixMicro()))
-		}
-		return b.NewArray()
-	case results.Date:
-		b := array.NewDate32Builder(mem)
-		defer b.Release()
-		b.Reserve(hi - lo)
-		for _, ts := range c.TS[lo:hi] {
-			b.UnsafeAppend(arrow.Date32FromTime(ts.UTC()))
-		}
-		return b.NewArray()
-	default: // results.Bool
-		b := array.NewBooleanBuilder(mem)
-		defer b.Release()
-		b.AppendValues(c.Bools[lo:hi], nil)
-		return b.NewArray()
-	}
 }

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,8 +50,9 @@ type Options struct {
 	// CPU).
 	Threads int
 	// BulkRows is the table size from which CommitRun loads a table's
-	// rows through a temporary Parquet file rather than the row Appender
-	// (0: 8192; negative: never). The stored rows are the same.
+	// rows with one INSERT from a table function over the rows in memory
+	// rather than through the row Appender (0: 8192; negative: never).
+	// The stored rows are the same.
 	BulkRows int
 
 	// schema, if > 0, stops the migrations at that version (tests build
@@ -66,6 +68,15 @@ type Store struct {
 	log  *slog.Logger
 	ro   bool
 	opt  Options
+
+	scans scans // tables being bulk-loaded, for rowsFunc
+	// The schema as CommitRun saw it first: the tables stored once per
+	// content, and each table's columns. Only Open's migrations change
+	// the schema, so both are read once per Store.
+	schemaMu   sync.Mutex
+	sharedRead bool
+	shared     []string
+	columns    map[string][]column
 }
 
 var lockPID = regexp.MustCompile(`\(PID (\d+)\)`)
@@ -86,7 +97,7 @@ func lockError(path string, err error, waited time.Duration) error {
 			}
 		}
 	}
-	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while committing a run, so retry shortly (or raise --lock-timeout)",
+	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while writing runs (a batch at most 20 s at a time), so retry shortly (or raise --lock-timeout)",
 		ErrLocked, path, who, waited.Round(time.Millisecond))
 }
 
@@ -137,6 +148,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 					s.Close()
 					return nil, err
 				}
+				if err := s.registerRowsFunc(ctx); err != nil {
+					s.Close()
+					return nil, err
+				}
 				if n := removeStaleBulkFiles(); n > 0 {
 					log.Info("removed temporary bulk-load files of processes that ended", "files", n, "dir", os.TempDir())
 				}
@@ -156,9 +171,13 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("open results %s: %w", path, ctx.Err())
 		case <-time.After(delay):
 		}
-		delay = min(delay*2, time.Second)
+		delay = min(delay*2, MaxLockRetry)
 	}
 }
+
+// MaxLockRetry is the longest interval at which Open retries while
+// another process holds the file.
+const MaxLockRetry = time.Second
 
 // DB returns the underlying database handle (one connection).
 func (s *Store) DB() *sql.DB { return s.db }
@@ -332,7 +351,7 @@ func (s *Store) CommitRun(ctx context.Context, r *results.Run, tables []results.
 			}
 		}
 	}()
-	shared, err := sharedTables(ctx, conn, "")
+	shared, err := s.sharedTables(ctx, conn)
 	if err != nil {
 		return fmt.Errorf("commit run %s: %w", r.ID, err)
 	}
@@ -373,7 +392,7 @@ func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t 
 		return err
 	}
 	if !shared {
-		cols, err := tableColumns(ctx, conn, t.Name)
+		cols, err := s.tableColumns(ctx, conn, t.Name)
 		if err != nil {
 			return err
 		}
@@ -382,7 +401,7 @@ func (s *Store) storeTable(ctx context.Context, conn *sql.Conn, runID string, t 
 	if n == 0 {
 		return nil
 	}
-	cols, err := tableColumns(ctx, conn, t.Name+sharedSuffix)
+	cols, err := s.tableColumns(ctx, conn, t.Name+sharedSuffix)
 	if err != nil {
 		return err
 	}
@@ -443,6 +462,40 @@ const legacySet = "(hash(run_id) & 9223372036854775807)::BIGINT"
 // column is a database table's column.
 type column struct {
 	name, typ string
+}
+
+// sharedTables returns sharedTables of the Store's database, read on the
+// first call.
+func (s *Store) sharedTables(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	s.schemaMu.Lock()
+	defer s.schemaMu.Unlock()
+	if !s.sharedRead {
+		shared, err := sharedTables(ctx, conn, "")
+		if err != nil {
+			return nil, err
+		}
+		s.shared, s.sharedRead = shared, true
+	}
+	return s.shared, nil
+}
+
+// tableColumns returns tableColumns(name), read on the first call for
+// name.
+func (s *Store) tableColumns(ctx context.Context, conn *sql.Conn, name string) ([]column, error) {
+	s.schemaMu.Lock()
+	defer s.schemaMu.Unlock()
+	if cols, ok := s.columns[name]; ok {
+		return cols, nil
+	}
+	cols, err := tableColumns(ctx, conn, name)
+	if err != nil {
+		return nil, err
+	}
+	if s.columns == nil {
+		s.columns = map[string][]column{}
+	}
+	s.columns[name] = cols
+	return cols, nil
 }
 
 // tableColumns returns the columns of the main table name in column order
@@ -507,11 +560,7 @@ func (s *Store) appendTable(ctx context.Context, conn *sql.Conn, name string, co
 		for k, c := range dbCols {
 			jsonCols[c] = isJSON[k]
 		}
-		err := bulkLoad(ctx, conn, name, keyCol, key, t, n, jsonCols)
-		if !errors.Is(err, errNoFile) {
-			return err
-		}
-		s.log.Debug("bulk load unavailable; using the appender", "table", t.Name, "err", err)
+		return s.bulkLoad(ctx, conn, name, keyCol, key, t, n, jsonCols)
 	}
 	return conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", name)
