@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cascade-research/cascade/data/dataset"
 	"github.com/cascade-research/cascade/results"
 	"github.com/cascade-research/cascade/results/duckdbsink"
 	"github.com/cascade-research/cascade/scenarios"
@@ -47,6 +48,37 @@ type BatchOptions struct {
 	// process waiting for the file (a researcher's query) gets it within
 	// about MaxHold: less than the 30 s a reader waits by default.
 	MaxHold time.Duration
+
+	hashes dataset.Hashes // the batch's data file hashes, set by Batch
+}
+
+// fileHashes is a batch's dataset.Hashes: the hashes the results file
+// remembers, and those of the files the batch read (fresh), which the
+// writer stores at the end of the batch.
+type fileHashes struct {
+	mu    sync.Mutex
+	known map[dataset.FileID]uint64
+	fresh []duckdbsink.FileHash
+}
+
+// Hash returns the hash known for id.
+func (h *fileHashes) Hash(id dataset.FileID) (uint64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sum, ok := h.known[id]
+	return sum, ok
+}
+
+// Remember records the hash of the file id for the rest of the batch and
+// for the results file.
+func (h *fileHashes) Remember(id dataset.FileID, sum uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.known[id]; ok {
+		return
+	}
+	h.known[id] = sum
+	h.fresh = append(h.fresh, duckdbsink.FileHash{Path: id.Path, Size: id.Size, MTime: id.MTime, CTime: id.CTime, Inode: id.Inode, Hash: sum})
 }
 
 // ReaderGap is how long the batch writer leaves the results file closed
@@ -214,17 +246,26 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 		}
 		return st, err
 	}
-	// Completed keys, read once.
+	// Completed keys and the data files' hashes, read once.
 	done := map[Key]string{}
+	hashes := &fileHashes{known: map[dataset.FileID]uint64{}}
 	if err := withStore(ctx, opt.Record, nil, func(s *duckdbsink.Store) error {
 		runs, err := s.CompletedRuns(ctx)
 		for _, r := range runs {
 			done[Key{r.ScenarioHash, r.DataFingerprint, r.CodeVersion}] = r.ID
 		}
+		if err != nil {
+			return err
+		}
+		hs, err := s.FileHashes(ctx)
+		for _, h := range hs {
+			hashes.known[dataset.FileID{Path: h.Path, Size: h.Size, MTime: h.MTime, CTime: h.CTime, Inode: h.Inode}] = h.Hash
+		}
 		return err
 	}); err != nil {
 		return nil, err
 	}
+	opt.hashes = hashes
 
 	// Workers do not wait for the writer: they queue a run's begin and
 	// commit and go on computing. At most Jobs finished scenarios wait for
@@ -319,6 +360,12 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	}
 	close(work)
 	wg.Wait()
+	if fresh := hashes.fresh; len(fresh) > 0 {
+		// A cache: a batch that cannot store it only reads the files again.
+		if err := wq.write(func(st *duckdbsink.Store) error { return st.RememberFileHashes(context.Background(), fresh) }); err != nil {
+			log.Warn("data file hashes not stored; the next batch reads the files again", "err", err)
+		}
+	}
 	close(reqs)
 	<-writerDone
 	for i, it := range items {
@@ -378,7 +425,7 @@ func runItem(ctx context.Context, file string, opt BatchOptions, cpus *cpuPool, 
 		return fail(nil, err)
 	}
 	it.Scenario = s.Name
-	j, err := Prepare(s, opt.CodeVersion)
+	j, err := Prepare(s, opt.CodeVersion, opt.hashes)
 	if err != nil {
 		return fail(nil, err)
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zeebo/xxh3"
+
 	"github.com/cascade-research/cascade/data/synth"
 	"github.com/cascade-research/cascade/results"
 	"github.com/cascade-research/cascade/results/duckdbsink"
@@ -126,6 +128,65 @@ func TestBatchLetsReadersIn(t *testing.T) {
 				t.Errorf("reader during the batch said %q, want %q", out, tc.want)
 			}
 		})
+	}
+}
+
+// TestBatchRemembersFileHashes: a batch stores the hashes of the data
+// files it fingerprinted in the results file (once their last change has
+// settled), one per file and equal to the content's xxh3, and the next
+// batch, which finds them, skips the unchanged scenario without storing
+// any.
+func TestBatchRemembersFileHashes(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg := synth.Config{Start: start, End: start.AddDate(0, 0, 2), Seed: 1, Scale: 0.002, Exchange: "synth", Symbols: []string{"BTCUSDT"}}
+	if _, err := synth.Generate(context.Background(), dir, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	sc := filepath.Join(dir, "s.yaml")
+	os.WriteFile(sc, []byte(fmt.Sprintf("name: s\nseed: 1\ndata: {root: %s, exchange: synth, symbol: BTCUSDT, start: 2024-01-01, end: 2024-01-02}\n", dir)), 0o644)
+	time.Sleep(2100 * time.Millisecond) // let the files settle (dataset.Fingerprint)
+	db := filepath.Join(t.TempDir(), "r.duckdb")
+	stored := func() map[string]uint64 {
+		t.Helper()
+		st, err := duckdbsink.Open(context.Background(), db, duckdbsink.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		hs, err := st.FileHashes(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]uint64{}
+		for _, h := range hs {
+			m[h.Path] = h.Hash
+		}
+		return m
+	}
+	for i, want := range []int{1, 0} { // ran
+		res, err := Batch(context.Background(), []string{sc}, BatchOptions{Record: RecordOptions{DB: db}, CodeVersion: "x"})
+		if err != nil || res.Ran != want || res.Failed != 0 {
+			t.Fatalf("batch %d: %+v, %v; want %d ran", i, res, err, want)
+		}
+	}
+	hs := stored()
+	var files []string // the scenario's default kinds
+	for _, k := range []string{"trades", "funding", "oi"} {
+		fs, _ := filepath.Glob(filepath.Join(dir, "exchange=synth", "symbol=BTCUSDT", "kind="+k, "date=*", "*.parquet"))
+		files = append(files, fs...)
+	}
+	if len(files) == 0 || len(hs) != len(files) {
+		t.Fatalf("%d hashes stored for %d data files", len(hs), len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, ok := hs[f]; !ok || h != xxh3.Hash(b) {
+			t.Errorf("%s: stored hash %x (%v), content hash %x", f, h, ok, xxh3.Hash(b))
+		}
 	}
 }
 

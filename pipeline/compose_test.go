@@ -46,7 +46,7 @@ func composeRun(t *testing.T) (*pipeline.Output, *pipeline.Output) {
 	s := pipeline.SynthScenario(t, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 4, 1, 0, 0, 0, 0, time.UTC), 3, composeScenario)
 	var outs [2]*pipeline.Output
 	for i := range outs {
-		j, err := pipeline.Prepare(s, "test")
+		j, err := pipeline.Prepare(s, "test", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

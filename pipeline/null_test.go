@@ -77,7 +77,7 @@ func TestNullControl(t *testing.T) {
 				errs[k] = err
 				return
 			}
-			j, err := pipeline.Prepare(s, "test")
+			j, err := pipeline.Prepare(s, "test", nil)
 			if err != nil {
 				errs[k] = err
 				return
@@ -150,7 +150,7 @@ stats: {bootstrap: 1000, split: 1}
 // correction.
 func TestPlantedFundingOverheat(t *testing.T) {
 	s := pipeline.SynthScenario(t, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC), 7, plantedScenario)
-	j, err := pipeline.Prepare(s, "test")
+	j, err := pipeline.Prepare(s, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

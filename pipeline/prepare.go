@@ -36,8 +36,9 @@ type Job struct {
 }
 
 // Prepare resolves the scenario's kinds and range and fingerprints the
-// data files in it.
-func Prepare(s *scenarios.Scenario, codeVersion string) (*Job, error) {
+// data files in it, reading only the files whose hashes hashes (nil: none)
+// does not know (dataset.Fingerprint).
+func Prepare(s *scenarios.Scenario, codeVersion string, hashes dataset.Hashes) (*Job, error) {
 	j := &Job{Scenario: s, From: engine.FromTime(s.Data.Start), To: engine.FromTime(s.Data.End) + engine.Day}
 	for _, k := range s.Data.Kinds {
 		kind, err := engine.ParseKind(k)
@@ -46,7 +47,7 @@ func Prepare(s *scenarios.Scenario, codeVersion string) (*Job, error) {
 		}
 		j.Kinds = append(j.Kinds, kind)
 	}
-	fp, n, err := dataset.Fingerprint(s.Data.Root, s.Data.Exchange, s.Data.Symbol, j.Kinds, j.From, j.To)
+	fp, n, err := dataset.Fingerprint(s.Data.Root, s.Data.Exchange, s.Data.Symbol, j.Kinds, j.From, j.To, hashes)
 	if err != nil {
 		return nil, err
 	}
@@ -60,14 +61,14 @@ func Prepare(s *scenarios.Scenario, codeVersion string) (*Job, error) {
 			}
 			p.Kinds = append(p.Kinds, kind)
 		}
-		efp, en, err := dataset.Fingerprint(s.Data.Root, p.Exchange, p.Symbol, p.Kinds, j.From, j.To)
+		efp, en, err := dataset.Fingerprint(s.Data.Root, p.Exchange, p.Symbol, p.Kinds, j.From, j.To, hashes)
 		if err != nil {
 			return nil, err
 		}
 		fp, j.Files = fp+"+"+efp, j.Files+en
 		j.Extra = append(j.Extra, p)
 	}
-	ffp, fn, err := prepareFallbacks(s, j)
+	ffp, fn, err := prepareFallbacks(s, j, hashes)
 	if err != nil {
 		return nil, err
 	}

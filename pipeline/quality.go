@@ -35,7 +35,7 @@ func dayIndex(t engine.Nanos) int64 { return int64(t.DayStart() / engine.Day) }
 
 // prepareFallbacks resolves the scenario's fallback partitions into day
 // ranges and returns their fingerprints and file counts.
-func prepareFallbacks(s *scenarios.Scenario, j *Job) (fp string, files int, err error) {
+func prepareFallbacks(s *scenarios.Scenario, j *Job, hashes dataset.Hashes) (fp string, files int, err error) {
 	for _, fb := range s.Data.Fallback {
 		for _, ks := range fb.Kinds {
 			k, err := engine.ParseKind(ks)
@@ -56,7 +56,7 @@ func prepareFallbacks(s *scenarios.Scenario, j *Job) (fp string, files int, err 
 				if len(have) == 0 {
 					continue
 				}
-				f, n, err := dataset.Fingerprint(s.Data.Root, fb.Exchange, fb.Symbol, p.Kinds, from, to)
+				f, n, err := dataset.Fingerprint(s.Data.Root, fb.Exchange, fb.Symbol, p.Kinds, from, to, hashes)
 				if err != nil {
 					return "", 0, err
 				}

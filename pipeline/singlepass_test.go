@@ -33,7 +33,7 @@ stats: {split: 0.7}
 // second replay of the data for the strategies.
 func TestSinglePassEqualsTwoPasses(t *testing.T) {
 	s := synthScenario(t, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC), 5, singlePassScenario)
-	j, err := Prepare(s, "test")
+	j, err := Prepare(s, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

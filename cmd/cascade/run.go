@@ -132,7 +132,7 @@ Exit codes: 0 success, 1 the run failed, 2 bad usage or a bad scenario.`,
 // runScenario runs s and records it in db. It returns a summary even when
 // the run fails after it was recorded.
 func (a *app) runScenario(ctx context.Context, s *scenarios.Scenario, db string, lockTimeout time.Duration) (*runSummary, error) {
-	job, err := pipeline.Prepare(s, codeVersion())
+	job, err := pipeline.Prepare(s, codeVersion(), nil)
 	if err != nil {
 		return nil, err
 	}

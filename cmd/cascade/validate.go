@@ -111,7 +111,7 @@ liquidation per second per symbol), so compare shapes and timing, not totals.`,
 			if err != nil {
 				return usagef("--step: %v", err)
 			}
-			j, err := pipeline.Prepare(s, codeVersion())
+			j, err := pipeline.Prepare(s, codeVersion(), nil)
 			if err != nil {
 				return err
 			}
