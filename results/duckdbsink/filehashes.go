@@ -3,7 +3,8 @@ package duckdbsink
 import (
 	"context"
 	"fmt"
-	"strings"
+
+	"github.com/cascade-research/cascade/results"
 )
 
 // FileHash is the content hash of a data file as of the file's state
@@ -40,8 +41,9 @@ func (s *Store) FileHashes(ctx context.Context) ([]FileHash, error) {
 }
 
 // RememberFileHashes stores hs, replacing what the file remembers for
-// their paths, in one transaction.
-func (s *Store) RememberFileHashes(ctx context.Context, hs []FileHash) (err error) {
+// their paths (of several for one path, the last), with one statement
+// that reads them through rowsFunc.
+func (s *Store) RememberFileHashes(ctx context.Context, hs []FileHash) error {
 	if len(hs) == 0 {
 		return nil
 	}
@@ -49,34 +51,27 @@ func (s *Store) RememberFileHashes(ctx context.Context, hs []FileHash) (err erro
 	for i, h := range hs {
 		last[h.Path] = i
 	}
-	uniq := make([]FileHash, 0, len(last))
+	t := results.Table{Name: "file_hashes", Cols: []results.Column{
+		{Name: "path", Type: results.String}, {Name: "size", Type: results.Int}, {Name: "mtime_ns", Type: results.Int},
+		{Name: "ctime_ns", Type: results.Int}, {Name: "inode", Type: results.Int}, {Name: "hash", Type: results.Int}}}
+	c := t.Cols
 	for i, h := range hs {
-		if last[h.Path] == i {
-			uniq = append(uniq, h)
+		if last[h.Path] != i {
+			continue
 		}
+		c[0].Str = append(c[0].Str, h.Path)
+		c[1].I64 = append(c[1].I64, h.Size)
+		c[2].I64 = append(c[2].I64, h.MTime)
+		c[3].I64 = append(c[3].I64, h.CTime)
+		c[4].I64 = append(c[4].I64, int64(h.Inode)) // bit for bit
+		c[5].I64 = append(c[5].I64, int64(h.Hash))
 	}
-	hs = uniq
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("remember %d file hashes in %s: %w", len(hs), s.path, err)
-		}
-	}()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	id, done := s.scans.add(t, len(c[0].Str))
+	defer done()
+	q := fmt.Sprintf(`INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, ctime_ns, inode, hash)
+		SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM %s(%d)`, rowsFunc, id)
+	if _, err := s.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("remember %d file hashes in %s: %w", len(hs), s.path, err)
 	}
-	defer tx.Rollback()
-	const chunk = 500
-	for lo := 0; lo < len(hs); lo += chunk {
-		part := hs[lo:min(lo+chunk, len(hs))]
-		args := make([]any, 0, 6*len(part))
-		for _, h := range part {
-			args = append(args, h.Path, h.Size, h.MTime, h.CTime, int64(h.Inode), int64(h.Hash))
-		}
-		q := `INSERT OR REPLACE INTO file_hashes VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	return nil
 }

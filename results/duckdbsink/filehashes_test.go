@@ -13,8 +13,8 @@ import (
 
 // TestFileHashes: stored file hashes come back as given, full 64-bit
 // values included; storing again replaces a path's row, and of several
-// rows for one path in one call the last counts; across the statement's
-// 500-row chunks.
+// rows for one path in one call the last counts; across DuckDB's 2048-row
+// chunks.
 func TestFileHashes(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.duckdb")
@@ -23,7 +23,7 @@ func TestFileHashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hs []duckdbsink.FileHash
-	for i := range 1200 {
+	for i := range 4500 {
 		hs = append(hs, duckdbsink.FileHash{Path: fmt.Sprintf("/d/date=%04d/part-0.parquet", i), Size: int64(i), MTime: int64(i) << 40, CTime: -int64(i), Inode: math.MaxUint64 - uint64(i), Hash: uint64(i) * 0x9e3779b97f4a7c15})
 	}
 	dup := hs[7]
