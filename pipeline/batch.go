@@ -40,13 +40,13 @@ type BatchOptions struct {
 	// Linger is how long the writer keeps the results file open after a
 	// write, waiting for the next one, before releasing it to other
 	// processes (default 2 s). Reopening costs a checkpoint and reading
-	// the schema again.
+	// the schema again. A process that waits for the file and knocks
+	// (duckdbsink.Open does) gets it after the write in progress.
 	Linger time.Duration
 	// MaxHold is how long the writer holds the results file at most
 	// while writes keep coming (default 20 s). Then it closes the file
-	// and leaves it closed for ReaderGap before the next write, so a
-	// process waiting for the file (a researcher's query) gets it within
-	// about MaxHold: less than the 30 s a reader waits by default.
+	// and leaves it closed for ReaderGap, so a client that waits for the
+	// file without knocking but retries gets it too.
 	MaxHold time.Duration
 
 	hashes dataset.Hashes // the batch's data file hashes, set by Batch
@@ -80,11 +80,6 @@ func (h *fileHashes) Remember(id dataset.FileID, sum uint64) {
 	h.known[id] = sum
 	h.fresh = append(h.fresh, duckdbsink.FileHash{Path: id.Path, Size: id.Size, MTime: id.MTime, CTime: id.CTime, Inode: id.Inode, Hash: sum})
 }
-
-// ReaderGap is how long the batch writer leaves the results file closed
-// after holding it for MaxHold: longer than the interval at which a
-// waiting duckdbsink.Open retries (duckdbsink.MaxLockRetry).
-const ReaderGap = duckdbsink.MaxLockRetry + 500*time.Millisecond
 
 // Item is the outcome of one scenario in a batch.
 type Item struct {
@@ -274,66 +269,10 @@ func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult,
 	wq := &writerQueue{reqs: reqs, pending: make(chan struct{}, opt.Jobs)}
 	var wg sync.WaitGroup
 	writerDone := make(chan struct{})
-	go func() { // the single writer
+	fw := &fileWriter{db: opt.Record.DB, open: open, linger: opt.Linger, maxHold: opt.MaxHold, timeout: opt.Record.LockTimeout, log: log}
+	go func() {
 		defer close(writerDone)
-		var st *duckdbsink.Store
-		var held, closedUntil time.Time // since when st is open; no open before
-		release := func() {
-			if st != nil {
-				t0 := time.Now()
-				st.Close()
-				st = nil
-				log.Debug("results file released", "db", opt.Record.DB, "close_seconds", time.Since(t0).Seconds())
-			}
-		}
-		defer release()
-		idle := time.NewTimer(time.Hour)
-		idle.Stop()
-		for {
-			var q request
-			var ok bool
-			if st == nil {
-				q, ok = <-reqs
-			} else if left := opt.MaxHold - time.Since(held); left <= 0 {
-				// Held MaxHold while writes kept coming: a reader may be
-				// waiting; give it time to take the file.
-				release()
-				closedUntil = time.Now().Add(ReaderGap)
-				continue
-			} else {
-				// Keep the file a while for the next write (Linger), but
-				// no longer than MaxHold in all; then let researchers'
-				// queries in.
-				idle.Reset(min(opt.Linger, left))
-				select {
-				case q, ok = <-reqs:
-					idle.Stop()
-				case <-idle.C:
-					release()
-					if left <= opt.Linger { // MaxHold, as above
-						closedUntil = time.Now().Add(ReaderGap)
-					}
-					continue
-				}
-			}
-			if !ok {
-				return
-			}
-			if st == nil {
-				time.Sleep(time.Until(closedUntil))
-				bg, cancel := context.WithTimeout(context.Background(), opt.Record.LockTimeout+time.Minute)
-				var err error
-				st, err = open(bg)
-				cancel()
-				if err != nil {
-					st = nil
-					q.finish(err)
-					continue
-				}
-				held = time.Now()
-			}
-			q.finish(q.f(st))
-		}
+		fw.serve(reqs)
 	}()
 
 	items := make([]*Item, len(files))

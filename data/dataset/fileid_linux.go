@@ -6,12 +6,12 @@ import (
 )
 
 // fileID returns the FileID of the file at the absolute path with info fi,
-// with its change time and inode.
-func fileID(path string, fi os.FileInfo) FileID {
-	id := FileID{Path: path, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		id.CTime = st.Ctim.Nano()
-		id.Inode = st.Ino
+// and whether it has the change time and inode (without them a file
+// copied with its times kept would pass for unchanged).
+func fileID(path string, fi os.FileInfo) (FileID, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return FileID{}, false
 	}
-	return id
+	return FileID{Path: path, Size: fi.Size(), MTime: fi.ModTime().UnixNano(), CTime: st.Ctim.Nano(), Inode: st.Ino}, true
 }

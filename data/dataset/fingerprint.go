@@ -60,14 +60,14 @@ type Hashes interface {
 }
 
 // FileID is a file's state as the file system reports it: any write to
-// the file changes its size, its modification time or (where the platform
-// reports it) its change time, which tools cannot set back; replacing it
-// changes its inode.
+// the file changes its size, its modification time or its change time,
+// which tools cannot set back; replacing it changes its inode. It is read
+// on Linux; elsewhere Fingerprint does not use Hashes.
 type FileID struct {
 	Path  string // absolute
 	Size  int64
 	MTime int64 // modification time, ns since the epoch
-	CTime int64 // status change time, ns (0 where not reported)
+	CTime int64 // status change time, ns
 	Inode uint64
 }
 
@@ -92,8 +92,10 @@ func contentHash(path string, hashes Hashes, buf *[]byte, now time.Time) (int64,
 		if err != nil {
 			return 0, 0, err
 		}
-		id = fileID(abs, st)
-		if sum, ok := hashes.Hash(id); ok {
+		var known bool
+		if id, known = fileID(abs, st); !known {
+			hashes = nil // the platform cannot tell a changed file
+		} else if sum, ok := hashes.Hash(id); ok {
 			return st.Size(), sum, nil
 		}
 	}
@@ -112,10 +114,16 @@ func contentHash(path string, hashes Hashes, buf *[]byte, now time.Time) (int64,
 	}
 	sum := x.Sum64()
 	if hashes != nil {
-		if after, err := f.Stat(); err == nil && fileID(id.Path, after) == id && size == id.Size &&
+		if after, err := f.Stat(); err == nil && sameFile(id, after) && size == id.Size &&
 			now.Sub(time.Unix(0, max(id.MTime, id.CTime))) > settle {
 			hashes.Remember(id, sum)
 		}
 	}
 	return size, sum, nil
+}
+
+// sameFile reports whether fi is the state id describes.
+func sameFile(id FileID, fi os.FileInfo) bool {
+	now, ok := fileID(id.Path, fi)
+	return ok && now == id
 }

@@ -139,26 +139,28 @@ func (r *rowSource) Cardinality() *duckdb.CardinalityInfo {
 	return &duckdb.CardinalityInfo{Cardinality: uint(r.n), Exact: true}
 }
 
-// Init does nothing: the rows are already in memory.
-func (r *rowSource) Init() {}
+// Init starts at the first row (the rows are already in memory).
+func (r *rowSource) Init() { r.pos = 0 }
 
-// FillChunk fills ch with the next rows, none at the end. The query
-// selects every column in the table's order, so ch's columns are the
-// table's.
+// FillChunk fills ch with the next rows, none at the end. ch holds the
+// columns the query asks for, in its order (go-duckdb pushes projections
+// down and gives no mapping back), so every query over rowsFunc must
+// select all of the table's columns, each once, in the table's order.
 func (r *rowSource) FillChunk(ch duckdb.DataChunk) error {
 	lo := r.pos
 	hi := min(r.n, lo+duckdb.GetDataChunkCapacity())
 	for j, c := range r.t.Cols {
-		if err := fillColumn(ch, j, c, lo, hi); err != nil {
-			return fmt.Errorf("table %s column %s: %w", r.t.Name, c.Name, err)
+		if i, err := fillColumn(ch, j, c, lo, hi); err != nil {
+			return fmt.Errorf("table %s row %d column %s: %w", r.t.Name, lo+i, c.Name, err)
 		}
 	}
 	r.pos = hi
 	return ch.SetSize(hi - lo)
 }
 
-// fillColumn sets rows lo..hi of c as column j of ch.
-func fillColumn(ch duckdb.DataChunk, j int, c results.Column, lo, hi int) error {
+// fillColumn sets rows lo..hi of c as column j of ch; on error it returns
+// the row (from lo) that failed.
+func fillColumn(ch duckdb.DataChunk, j int, c results.Column, lo, hi int) (int, error) {
 	switch c.Type {
 	case results.Float:
 		for i, v := range c.F64[lo:hi] {
@@ -169,7 +171,7 @@ func fillColumn(ch duckdb.DataChunk, j int, c results.Column, lo, hi int) error 
 				err = duckdb.SetChunkValue(ch, j, i, v)
 			}
 			if err != nil {
-				return err
+				return i, err
 			}
 		}
 	case results.Int:
@@ -181,16 +183,16 @@ func fillColumn(ch duckdb.DataChunk, j int, c results.Column, lo, hi int) error 
 	case results.Bool:
 		return fill(ch, j, c.Bools[lo:hi])
 	}
-	return nil
+	return 0, nil
 }
 
-func fill[T any](ch duckdb.DataChunk, j int, vals []T) error {
+func fill[T any](ch duckdb.DataChunk, j int, vals []T) (int, error) {
 	for i, v := range vals {
 		if err := duckdb.SetChunkValue(ch, j, i, v); err != nil {
-			return err
+			return i, err
 		}
 	}
-	return nil
+	return 0, nil
 }
 
 // bulkLoad inserts t's n rows (with key in the column keyCol) into the
@@ -210,10 +212,11 @@ func (s *Store) bulkLoad(ctx context.Context, conn *sql.Conn, name, keyCol strin
 			exprs[j] = "json(" + names[j] + ")"
 		}
 	}
+	// Every column once, in t's order (rowSource.FillChunk).
 	q := fmt.Sprintf(`INSERT INTO %s (%s, %s) SELECT ?, %s FROM %s(%d)`,
 		quoteIdent(name), quoteIdent(keyCol), strings.Join(names, ", "), strings.Join(exprs, ", "), rowsFunc, id)
 	if _, err := conn.ExecContext(ctx, q, key); err != nil {
-		return fmt.Errorf("bulk load %s: %w", t.Name, err)
+		return fmt.Errorf("bulk load %s into %s (%s %v): %w", t.Name, name, keyCol, key, err)
 	}
 	return nil
 }

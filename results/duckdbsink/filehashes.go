@@ -68,6 +68,7 @@ func (s *Store) RememberFileHashes(ctx context.Context, hs []FileHash) error {
 	}
 	id, done := s.scans.add(t, len(c[0].Str))
 	defer done()
+	// Every column once, in t's order (rowSource.FillChunk).
 	q := fmt.Sprintf(`INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, ctime_ns, inode, hash)
 		SELECT path, size, mtime_ns, ctime_ns, inode, hash FROM %s(%d)`, rowsFunc, id)
 	if _, err := s.db.ExecContext(ctx, q); err != nil {

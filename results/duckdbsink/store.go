@@ -97,7 +97,7 @@ func lockError(path string, err error, waited time.Duration) error {
 			}
 		}
 	}
-	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while writing runs (a batch at most 20 s at a time), so retry shortly (or raise --lock-timeout)",
+	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while writing runs, and a batch gives it up to a waiting cascade command after its current write, so retry shortly (or raise --lock-timeout)",
 		ErrLocked, path, who, waited.Round(time.Millisecond))
 }
 
@@ -134,6 +134,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	start := time.Now()
 	delay := 20 * time.Millisecond
+	knocked := false
+	defer func() {
+		if knocked {
+			os.Remove(knockPath(path))
+		}
+	}()
 	for {
 		c, err := duckdb.NewConnector(dsn, nil)
 		if err == nil {
@@ -166,6 +172,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, lockError(path, err, waited)
 		}
 		log.Info("results file locked; waiting", "path", path, "waited", waited)
+		knocked = knock(path) || knocked
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("open results %s: %w", path, ctx.Err())
@@ -178,6 +185,41 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 // MaxLockRetry is the longest interval at which Open retries while
 // another process holds the file.
 const MaxLockRetry = time.Second
+
+// While Open waits for a results file another process holds, it touches
+// the file's knock file (path + ".wait") at every try and removes it once
+// it has the file or gives up; a writer that holds the file for a while
+// (cascade batch) checks Knocked and lets the waiting process in.
+
+// knockFresh is how long a knock counts: a waiting Open touches it at least
+// every MaxLockRetry; an older one was left by a process that ended.
+const knockFresh = 3 * MaxLockRetry
+
+// knockPath returns the knock file of the results file at path (symbolic
+// links resolved, so every name of the file knocks on the same door).
+func knockPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return path + ".wait"
+}
+
+// knock touches path's knock file and reports whether it could.
+func knock(path string) bool {
+	k := knockPath(path)
+	now := time.Now()
+	if err := os.Chtimes(k, now, now); err == nil {
+		return true
+	}
+	return os.WriteFile(k, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644) == nil
+}
+
+// Knocked reports whether a process is waiting to open the results file at
+// path (its knock file was touched within knockFresh).
+func Knocked(path string) bool {
+	fi, err := os.Stat(knockPath(path))
+	return err == nil && time.Since(fi.ModTime()) < knockFresh
+}
 
 // DB returns the underlying database handle (one connection).
 func (s *Store) DB() *sql.DB { return s.db }

@@ -119,7 +119,7 @@ func TestDigest(t *testing.T) {
 // BenchmarkCommit1M commits one million estimated liquidations (the
 // liquidations_est table: ten columns with run_id, the table that
 // dominates a scenario's commit) in one run commit, through the bulk path
-// (a temporary Parquet file, the default at this size) and, in the same
+// (the cascade_rows table function, the default at this size) and, in the same
 // loop, through the row Appender (BulkRows < 0), on one DuckDB thread as
 // the batch writer uses. Target: under 2 s per million rows on the 2-core
 // machine; bulk-vs-appender is what the bulk path costs relative to the
