@@ -203,9 +203,9 @@ func (w *writerQueue) commit(f func(*duckdbsink.Store) error) <-chan error {
 
 // Batch runs every scenario file of this shard. Loading, fingerprinting
 // and computing run on Jobs workers; one writer goroutine owns the results
-// file and holds it only while it has requests (and Linger after, at most
-// MaxHold at a time). A scenario that fails is recorded as failed; the
-// others go on. The returned error is non-nil only
+// file and holds it only while it has requests (and Linger after), giving
+// it up to a process that waits for it (fileWriter). A scenario that fails
+// is recorded as failed; the others go on. The returned error is non-nil only
 // for problems with the batch itself (e.g. the results file); failed items
 // are counted in the result.
 func Batch(ctx context.Context, files []string, opt BatchOptions) (*BatchResult, error) {

@@ -94,6 +94,7 @@ func (w *fileWriter) serve(reqs <-chan request) {
 			w.waitGap(closedUntil, forKnock)
 			bg, cancel := context.WithTimeout(context.Background(), w.timeout+time.Minute)
 			var err error
+			reopen := time.Now()
 			st, err = w.open(bg)
 			cancel()
 			if err != nil {
@@ -102,8 +103,8 @@ func (w *fileWriter) serve(reqs <-chan request) {
 				continue
 			}
 			// A stretch of holding ends only with a gap a reader could use.
-			if held.IsZero() || time.Since(closedAt) >= ReaderGap {
-				held = time.Now()
+			if held.IsZero() || reopen.Sub(closedAt) >= ReaderGap {
+				held = reopen
 			}
 		}
 		q.finish(q.f(st))

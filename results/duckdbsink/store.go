@@ -97,7 +97,7 @@ func lockError(path string, err error, waited time.Duration) error {
 			}
 		}
 	}
-	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while writing runs, and a batch gives it up to a waiting cascade command after its current write, so retry shortly (or raise --lock-timeout)",
+	return fmt.Errorf("%w: %s is held by %s; waited %s. Cascade holds a results file only while writing runs, and a batch gives it up after its current write to a cascade command that waits (and can leave a knock file beside it), so retry shortly (or raise --lock-timeout)",
 		ErrLocked, path, who, waited.Round(time.Millisecond))
 }
 
@@ -172,7 +172,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			return nil, lockError(path, err, waited)
 		}
 		log.Info("results file locked; waiting", "path", path, "waited", waited)
-		knocked = knock(path) || knocked
+		if knock(path) {
+			knocked = true
+		} else if !knocked {
+			log.Debug("cannot leave a knock file; a batch holding the file lets others in only every 20 s", "path", knockPath(path))
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("open results %s: %w", path, ctx.Err())
@@ -187,38 +191,57 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 const MaxLockRetry = time.Second
 
 // While Open waits for a results file another process holds, it touches
-// the file's knock file (path + ".wait") at every try and removes it once
-// it has the file or gives up; a writer that holds the file for a while
-// (cascade batch) checks Knocked and lets the waiting process in.
+// a knock file of its own (path + ".wait." + its PID) at every try and
+// removes it once it has the file or gives up; a writer that holds the
+// file for a while (cascade batch) checks Knocked and lets the waiting
+// process in.
 
 // knockFresh is how long a knock counts: a waiting Open touches it at least
 // every MaxLockRetry; an older one was left by a process that ended.
 const knockFresh = 3 * MaxLockRetry
 
-// knockPath returns the knock file of the results file at path (symbolic
-// links resolved, so every name of the file knocks on the same door).
-func knockPath(path string) string {
+// knockBase returns the start of the knock files' names of the results
+// file at path (symbolic links resolved, so every name of the file knocks
+// on the same door).
+func knockBase(path string) string {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
 	}
-	return path + ".wait"
+	return path + ".wait."
 }
 
-// knock touches path's knock file and reports whether it could.
+// knockPath returns this process's knock file for the results file at
+// path.
+func knockPath(path string) string { return knockBase(path) + strconv.Itoa(os.Getpid()) }
+
+// knock touches this process's knock file for path and reports whether it
+// could (a read-only directory cannot take one).
 func knock(path string) bool {
 	k := knockPath(path)
 	now := time.Now()
 	if err := os.Chtimes(k, now, now); err == nil {
 		return true
 	}
-	return os.WriteFile(k, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644) == nil
+	return os.WriteFile(k, nil, 0o644) == nil
 }
 
-// Knocked reports whether a process is waiting to open the results file at
-// path (its knock file was touched within knockFresh).
+// Knocked reports whether another process is waiting to open the results
+// file at path: a knock file was touched within knockFresh (a time ahead
+// of this clock by more than a second, from a clock stepped back or
+// another host's, does not count).
 func Knocked(path string) bool {
-	fi, err := os.Stat(knockPath(path))
-	return err == nil && time.Since(fi.ModTime()) < knockFresh
+	ks, _ := filepath.Glob(knockBase(path) + "*")
+	for _, k := range ks {
+		if k == knockPath(path) {
+			continue
+		}
+		if fi, err := os.Stat(k); err == nil {
+			if age := time.Since(fi.ModTime()); age > -time.Second && age < knockFresh {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // DB returns the underlying database handle (one connection).
