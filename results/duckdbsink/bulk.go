@@ -60,6 +60,14 @@ func (s *scans) add(t results.Table, n int) (id int64, done func()) {
 	}
 }
 
+// get returns the table held under id.
+func (s *scans) get(id int64) (scanTable, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.tabs[id]
+	return st, ok
+}
+
 // registerRowsFunc registers rowsFunc in the Store's database (DuckDB
 // keeps table functions in its system catalogue, so every connection of
 // the Store sees it).
@@ -77,9 +85,7 @@ func (s *Store) registerRowsFunc(ctx context.Context) error {
 		Config: duckdb.TableFunctionConfig{Arguments: []duckdb.TypeInfo{bigint}},
 		BindArguments: func(_ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
 			id, _ := args[0].(int64)
-			s.scans.mu.Lock()
-			st, ok := s.scans.tabs[id]
-			s.scans.mu.Unlock()
+			st, ok := s.scans.get(id)
 			if !ok {
 				return nil, fmt.Errorf("%s(%d): no table is being loaded under that id", rowsFunc, id)
 			}

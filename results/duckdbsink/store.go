@@ -230,9 +230,11 @@ func knock(path string) bool {
 // of this clock by more than a second, from a clock stepped back or
 // another host's, does not count).
 func Knocked(path string) bool {
-	ks, _ := filepath.Glob(knockBase(path) + "*")
+	base := knockBase(path)
+	own := base + strconv.Itoa(os.Getpid())
+	ks, _ := filepath.Glob(base + "*")
 	for _, k := range ks {
-		if k == knockPath(path) {
+		if k == own {
 			continue
 		}
 		if fi, err := os.Stat(k); err == nil {
